@@ -1,0 +1,99 @@
+"""JSON parsing that refuses what JOSE and JSON-LD leave ambiguous.
+
+RFC 7515 (section 5.2) and RFC 7519 require a JWS/JWT parser either to refuse
+duplicate member names or to use the last one; two parsers that choose
+differently read different claims from one signed token. skillpass refuses.
+Deep nesting is refused too: it costs the parser time and stack for no
+legitimate credential.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from vc.errors import DuplicateMember, MalformedToken
+
+MAX_DEPTH = 64
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise DuplicateMember(f"member {name[:64]!r} appears twice")
+            seen.add(name)
+    return obj
+
+
+def _reject_constant(name: str) -> None:
+    raise MalformedToken(f"{name} is not JSON")
+
+
+def _depth_ok(text: str, limit: int) -> bool:
+    """Nesting within the limit; the exact scan runs only when brackets could exceed it."""
+    if text.count("[") + text.count("{") <= limit:
+        return True
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse JSON strictly: UTF-8 only, no duplicate names, no NaN/Infinity, bounded depth.
+
+    Raises DuplicateMember or MalformedToken (both VerificationError) so that a
+    caller reading a token can report them without translation.
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedToken("JSON is not valid UTF-8") from exc
+    if not _depth_ok(data, max_depth):
+        raise MalformedToken(f"JSON nests deeper than {max_depth} levels")
+    try:
+        value = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedToken(f"not JSON: {exc}") from exc
+    # A `\\ud800` escape without its pair decodes to text no UTF-8 can carry.
+    if "\\u" in data and _contains_surrogate(value):
+        raise MalformedToken("JSON contains a lone UTF-16 surrogate escape")
+    return value
+
+
+def _contains_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_contains_surrogate(k) or _contains_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_surrogate(v) for v in value)
+    return False
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON, UTF-8 text as is, as skillpass signs it."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
