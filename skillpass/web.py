@@ -1,0 +1,204 @@
+"""HTTP plumbing the three services share: errors as JSON, strict bodies, safe headers.
+
+Each service keeps its own map from error types to HTTP status (its
+`errors.py`); this module only applies such a map, once, the same way
+everywhere, so that every refusal is `{"error": code, "detail": ...}` and no
+input ever produces a bare 500 page or a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Mapping, TypeVar
+
+from flask import Flask, Response, jsonify, request
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from vc import strict_json
+from vc.errors import SkillpassError
+
+log = logging.getLogger(__name__)
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class RequestError(SkillpassError):
+    """The request is not one this API understands."""
+
+    code = "invalid_request"
+
+
+class MalformedJSON(RequestError):
+    """The body is not a single strict JSON document."""
+
+    code = "malformed_json"
+
+
+class UnsupportedMediaType(RequestError):
+    """The body must be sent as application/json."""
+
+    code = "unsupported_media_type"
+
+
+class NotFound(SkillpassError):
+    """There is nothing here for you."""
+
+    code = "not_found"
+
+
+class Unauthorized(SkillpassError):
+    """Credentials are missing or not valid."""
+
+    code = "unauthorized"
+
+
+class Forbidden(SkillpassError):
+    """You may not do this."""
+
+    code = "forbidden"
+
+
+class Conflict(SkillpassError):
+    """The request conflicts with the current state."""
+
+    code = "conflict"
+
+
+class TooManyRequests(SkillpassError):
+    """Slow down."""
+
+    code = "rate_limited"
+
+
+# Statuses every service shares; a service adds its own types on top.
+BASE_STATUS: Mapping[type[SkillpassError], int] = {
+    UnsupportedMediaType: 415,
+    RequestError: 400,
+    NotFound: 404,
+    Unauthorized: 401,
+    Forbidden: 403,
+    Conflict: 409,
+    TooManyRequests: 429,
+}
+
+
+def error_response(code: str, detail: Any, status: int, headers: Mapping[str, str] | None = None) -> Response:
+    response = jsonify({"error": code, "detail": detail})
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def status_for(error: SkillpassError, status_map: Mapping[type[SkillpassError], int]) -> int:
+    """The status of the most specific class of `error` in the map (MRO order)."""
+    for cls in type(error).__mro__:
+        if cls in status_map:
+            return status_map[cls]
+    return 400
+
+
+def register_error_handlers(app: Flask, status_map: Mapping[type[SkillpassError], int]) -> None:
+    """Map typed errors to HTTP, once, for one service."""
+    full_map = {**BASE_STATUS, **status_map}
+
+    @app.errorhandler(SkillpassError)
+    def _typed(error: SkillpassError) -> Response:
+        status = status_for(error, full_map)
+        headers = {"Retry-After": str(getattr(error, "retry_after", 60))} if status == 429 else None
+        return error_response(error.code, error.detail, status, headers)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        code = (error.name or "error").lower().replace(" ", "_")
+        response = error_response(code, error.description, error.code or 500)
+        if error.code == 405 and error.response is None:
+            allowed = getattr(error, "valid_methods", None)
+            if allowed:
+                response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        # The type name only: messages of unexpected errors may carry secrets.
+        log.error("unexpected %s on %s %s", type(error).__name__, request.method, request.path, exc_info=app.debug)
+        return error_response("internal_error", "an unexpected error occurred", 500)
+
+
+def pydantic_errors(error: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+    """Pydantic errors as `{pointer, message}` with RFC 6901 JSON pointers."""
+    details = []
+    for item in error.errors(include_url=False, include_input=False):
+        pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in item["loc"])
+        details.append({"pointer": prefix + pointer, "message": item["msg"]})
+    return sorted(details, key=lambda d: (d["pointer"], d["message"]))
+
+
+def json_payload() -> Any:
+    """The request body as strict JSON: application/json, UTF-8, no duplicate members."""
+    if not request.mimetype == "application/json":
+        raise UnsupportedMediaType("send the body as application/json")
+    data = request.get_data(cache=True)
+    if not data:
+        raise MalformedJSON("the body is empty")
+    try:
+        return strict_json.loads(data)
+    except SkillpassError as exc:
+        raise MalformedJSON(exc.detail) from exc
+
+
+def parse_body(model: type[Model]) -> Model:
+    """Read and validate the JSON body against a pydantic model."""
+    payload = json_payload()
+    if not isinstance(payload, dict):
+        raise RequestError([{"pointer": "", "message": "the body must be a JSON object"}])
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise RequestError(pydantic_errors(exc)) from exc
+
+
+def parse_query(model: type[Model]) -> Model:
+    """Validate query parameters (single-valued) against a pydantic model."""
+    try:
+        return model.model_validate(request.args.to_dict(flat=True))
+    except ValidationError as exc:
+        raise RequestError(pydantic_errors(exc)) from exc
+
+
+def add_security_headers(app: Flask, *, html_csp: str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'") -> None:
+    """Headers on every response: no sniffing, no framing, no caching of personal data."""
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        h = response.headers
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "no-referrer")
+        h.setdefault("Cache-Control", "no-store")
+        if response.mimetype == "text/html" or response.mimetype == "image/svg+xml":
+            h.setdefault("Content-Security-Policy", html_csp)
+        else:
+            h.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        return response
+
+
+def json_response(value: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """A JSON response from a dict or a pydantic model."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    response = jsonify(value)
+    response.status_code = status
+    for name, header in (headers or {}).items():
+        response.headers[name] = header
+    return response
+
+
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer ...` header, if there is one."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
