@@ -35,8 +35,10 @@ Relationship = Literal["assertionMethod", "authentication"]
 RELATIONSHIPS = ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
 
 MAX_DID_LENGTH = 2048
-_METHOD_SPECIFIC = re.compile(r"^did:([a-z0-9]+):([A-Za-z0-9._%:\-]+)$")
-_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+# `\Z`, not `$`: `$` also matches before a trailing newline, which would make
+# `did:web:example.com\n` a second spelling of `did:web:example.com`.
+_METHOD_SPECIFIC = re.compile(r"^did:([a-z0-9]+):([A-Za-z0-9._%:\-]+)\Z")
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)\Z")
 
 Fetch = Callable[[str], Any]  # a vc.fetch.Fetcher: url -> Fetched (with .body)
 
@@ -92,14 +94,20 @@ def _resolve_did_jwk(did: str) -> dict[str, Any]:
         keys.public_key_from_jwk(jwk)
     except SkillpassError as exc:
         raise DIDError(f"did:jwk does not hold a supported public JWK: {exc.detail}") from exc
-    return _self_certifying_document(did, f"{did}#0", {"type": "JsonWebKey", "publicKeyJwk": jwk})
+    # did:jwk specification: a key whose `use` is "enc" is only for keyAgreement, never for signing.
+    relationships = ("keyAgreement",) if jwk.get("use") == "enc" else RELATIONSHIPS
+    return _self_certifying_document(
+        did, f"{did}#0", {"type": "JsonWebKey", "publicKeyJwk": jwk}, relationships
+    )
 
 
-def _self_certifying_document(did: str, method_id: str, key_members: dict[str, Any]) -> dict[str, Any]:
+def _self_certifying_document(
+    did: str, method_id: str, key_members: dict[str, Any], relationships: tuple[str, ...] = RELATIONSHIPS
+) -> dict[str, Any]:
     method = {"id": method_id, "controller": did, **key_members}
     context = [DID_CONTEXT, MULTIKEY_CONTEXT if method["type"] == "Multikey" else JWK_CONTEXT]
     return {"@context": context, "id": did, "verificationMethod": [method]} | {
-        rel: [method_id] for rel in RELATIONSHIPS
+        rel: [method_id] for rel in relationships
     }
 
 
@@ -134,7 +142,7 @@ def did_web_to_url(did: str, *, scheme: str = "https") -> str:
     name, _, port = host.partition(":")
     if not name or not all(_HOST_LABEL.match(label) for label in name.split(".")):
         raise DIDError(f"did:web host {host!r} is not a domain name")
-    if port and not (port.isdigit() and 0 < int(port) < 65536):
+    if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
         raise DIDError(f"did:web port {port!r} is not valid")
     if any(not unquote(p) or "/" in unquote(p) or unquote(p) in (".", "..") for p in path):
         raise DIDError("did:web path segment is empty or not a single segment")
@@ -240,11 +248,13 @@ def find_verification_method(doc: dict[str, Any], did_url: str, relationship: Re
     wanted = {did_url, f"#{fragment}"}
     granted = doc.get(relationship) or []
     for entry in granted:
-        if isinstance(entry, dict) and entry.get("id") in wanted:
+        # Ids are compared only when they are strings: a list or object id (from a
+        # hostile document) is unhashable and names no key anyway.
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"] in wanted:
             return entry
         if isinstance(entry, str) and entry in wanted:
             for method in doc.get("verificationMethod") or []:
-                if method.get("id") in wanted:
+                if isinstance(method, dict) and isinstance(method.get("id"), str) and method["id"] in wanted:
                     return method
     raise KeyNotFound(f"key {did_url[:120]!r} is not in the {relationship} of {did}")
 

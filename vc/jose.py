@@ -90,7 +90,7 @@ def sign_jws(payload: Mapping[str, Any], key: keys.PrivateKey, *, kid: str, typ:
 def sign_credential(credential: Mapping[str, Any], key: keys.PrivateKey, kid: str) -> str:
     """Secure a credential as `application/vc+jwt`; `iss` repeats the issuer id."""
     payload = dict(credential)
-    payload.setdefault("iss", issuer_id(credential))
+    payload["iss"] = issuer_id(credential)
     return sign_jws(payload, key, kid=kid, typ=VC_JWT)
 
 
@@ -107,7 +107,9 @@ def sign_presentation(
     """Secure a presentation as `application/vp+jwt`, bound to a verifier's nonce and audience."""
     payload = dict(presentation)
     if "holder" in presentation:
-        payload["iss"] = presentation["holder"]
+        holder = presentation["holder"]
+        # `iss` is a StringOrURI: the holder's id, also when `holder` is an object.
+        payload["iss"] = holder.get("id") if isinstance(holder, Mapping) else holder
     for claim, value in (("nonce", nonce), ("aud", audience), ("iat", issued_at), ("exp", expires_at)):
         if value is not None:
             payload[claim] = value
@@ -158,7 +160,7 @@ def check_header(header: Mapping[str, Any], expected_typ: str) -> str:
     if forbidden:
         raise ForbiddenHeader(f"header parameter(s) {sorted(forbidden)} are not accepted")
     alg = header.get("alg")
-    if alg not in ALLOWED_ALGORITHMS:
+    if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
         raise UnsupportedAlgorithm(f"alg {str(alg)[:32]!r} is not allowed; use EdDSA or ES256")
     typ = normalise_typ(header.get("typ"))
     if typ != expected_typ:
@@ -176,7 +178,7 @@ def check_header(header: Mapping[str, Any], expected_typ: str) -> str:
 def verify_signature(decoded: DecodedJWS, public_key: keys.PublicKey) -> None:
     """Check the signature with a key the caller found in the signer's DID document."""
     alg = decoded.header.get("alg")
-    if alg not in ALLOWED_ALGORITHMS:
+    if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
         raise UnsupportedAlgorithm(f"alg {str(alg)[:32]!r} is not allowed")
     if keys.key_type_of(public_key) != ALLOWED_ALGORITHMS[alg]:
         raise UnsupportedAlgorithm(f"alg {alg} does not match the issuer's {keys.key_type_of(public_key)} key")
@@ -208,8 +210,8 @@ def check_claims(payload: Mapping[str, Any]) -> None:
             if (
                 isinstance(value, bool)
                 or not isinstance(value, (int, float))
+                or not 0 <= value <= MAX_NUMERIC_DATE  # before isfinite: a huge int overflows a float
                 or not math.isfinite(value)
-                or not 0 <= value <= MAX_NUMERIC_DATE
             ):
                 raise MalformedToken(f"`{claim}` must be a NumericDate (seconds since 1970)")
 
@@ -248,6 +250,8 @@ _ENVELOPE_PREFIXES = {VC_MEDIA_TYPE: "data:application/vc+jwt,", VP_MEDIA_TYPE: 
 
 def envelope(token: str, media_type: str = VC_MEDIA_TYPE) -> dict[str, Any]:
     """Wrap a compact JWS as an EnvelopedVerifiableCredential (or ...Presentation)."""
+    if media_type not in _ENVELOPE_PREFIXES:
+        raise ValueError(f"cannot envelope {media_type!r}")
     kind = "EnvelopedVerifiableCredential" if media_type == VC_MEDIA_TYPE else "EnvelopedVerifiablePresentation"
     return {
         "@context": "https://www.w3.org/ns/credentials/v2",
@@ -258,6 +262,8 @@ def envelope(token: str, media_type: str = VC_MEDIA_TYPE) -> dict[str, Any]:
 
 def unwrap(value: Any, media_type: str = VC_MEDIA_TYPE) -> str:
     """A compact JWS, given as itself or inside an Enveloped... object / data: URL."""
+    if media_type not in _ENVELOPE_PREFIXES:
+        raise ValueError(f"cannot unwrap {media_type!r}")
     if isinstance(value, dict):
         expected = "EnvelopedVerifiableCredential" if media_type == VC_MEDIA_TYPE else "EnvelopedVerifiablePresentation"
         types = value.get("type")

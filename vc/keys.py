@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from typing import Literal, Union
 
 import base58
@@ -44,7 +45,10 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-_B64URL_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_B64URL_VALUE = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
+# Bits of the last character that carry no data, by length modulo 4 (RFC 4648 section 3.5).
+_UNUSED_BITS = {2: 0x0F, 3: 0x03}
 
 
 def b64url_decode(text: str) -> bytes:
@@ -52,9 +56,14 @@ def b64url_decode(text: str) -> bytes:
 
     The standard library silently skips characters outside the alphabet, which
     would let two different strings decode to the same bytes; JOSE forbids that.
+    For the same reason the unused low bits of the last character must be zero
+    (otherwise e.g. a signature's last character has 16 spellings that all verify).
     """
-    if not isinstance(text, str) or not _B64URL_ALPHABET.issuperset(text) or len(text) % 4 == 1:
+    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
         raise EncodingError("not base64url without padding")
+    unused = _UNUSED_BITS.get(len(text) % 4)
+    if unused and _B64URL_VALUE[text[-1]] & unused:
+        raise EncodingError("not canonical base64url: the unused bits of the last character are set")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
@@ -176,9 +185,14 @@ def public_key_from_jwk(jwk: dict) -> PublicKey:
 
 def thumbprint(jwk: dict) -> str:
     """RFC 7638 JWK thumbprint (SHA-256, base64url) over the required members."""
-    required = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y")}.get(jwk.get("kty"))
+    if not isinstance(jwk, dict):
+        raise InvalidKey("a JWK must be a JSON object")
+    kty = jwk.get("kty")
+    required = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y")}.get(kty) if isinstance(kty, str) else None
     if required is None:
         raise UnsupportedKeyType(f"JWK kty={jwk.get('kty')!r}")
+    if not all(isinstance(jwk.get(k), str) for k in required):
+        raise InvalidKey(f"JWK thumbprint needs the string members {', '.join(required)}")
     canonical = json.dumps({k: jwk[k] for k in required}, separators=(",", ":"), sort_keys=True)
     return b64url_encode(hashlib.sha256(canonical.encode()).digest())
 

@@ -18,10 +18,11 @@ VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 DEFAULT_LEEWAY = timedelta(seconds=60)
 
 # XML Schema dateTimeStamp: a date-time that must carry a time zone.
+# `\Z`, not `$` (which also matches before a trailing newline); ASCII digits only.
 _DATETIME = re.compile(
-    r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+    r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})\Z", re.ASCII
 )
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+\Z")
 
 
 def new_id() -> str:
@@ -61,6 +62,8 @@ def _types(document: Mapping[str, Any]) -> list[str]:
 
 def _check_context(document: Mapping[str, Any], error: type[InvalidCredential]) -> None:
     context = document.get("@context")
+    if context == VC_V2_CONTEXT:  # JSON-LD allows a one-item set as a plain string
+        return
     if not isinstance(context, list) or not context or context[0] != VC_V2_CONTEXT:
         raise error(f"`@context` must be a list starting with {VC_V2_CONTEXT}")
     if not all(isinstance(c, (str, dict)) for c in context):
@@ -178,6 +181,8 @@ def check_presentation(document: Any) -> None:
     _check_context(document, InvalidPresentation)
     if "VerifiablePresentation" not in _types(document):
         raise InvalidPresentation("`type` must include VerifiablePresentation")
+    if "id" in document and not is_url(document["id"]):
+        raise InvalidPresentation("`id` must be a URL")
     holder = document.get("holder")
     holder_url = holder.get("id") if isinstance(holder, dict) else holder
     if holder is not None and not is_url(holder_url):

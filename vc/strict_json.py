@@ -10,6 +10,7 @@ legitimate credential.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from vc.errors import DuplicateMember, MalformedToken
@@ -30,6 +31,14 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _reject_constant(name: str) -> None:
     raise MalformedToken(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    # `1e400` is valid JSON syntax but Python reads it as infinity: refuse it like `Infinity`.
+    value = float(text)
+    if not math.isfinite(value):
+        raise MalformedToken(f"number {text[:32]} is out of range")
+    return value
 
 
 def _depth_ok(text: str, limit: int) -> bool:
@@ -71,7 +80,9 @@ def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     if not _depth_ok(data, max_depth):
         raise MalformedToken(f"JSON nests deeper than {max_depth} levels")
     try:
-        value = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        value = json.loads(
+            data, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant, parse_float=_finite_float
+        )
     except (ValueError, RecursionError) as exc:
         raise MalformedToken(f"not JSON: {exc}") from exc
     # A `\\ud800` escape without its pair decodes to text no UTF-8 can carry.
