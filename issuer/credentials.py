@@ -8,7 +8,7 @@ from flask import Blueprint, Response, request
 from pydantic import ValidationError
 
 from issuer import issuance, tenancy
-from issuer.bodies import large_json_payload
+from skillpass.web import json_payload
 from issuer.api import (
     BatchRequest,
     BatchResponse,
@@ -76,7 +76,7 @@ def issue_batch(slug: str) -> Response:
     """Issue up to 1,000 credentials; each item succeeds or fails on its own."""
     state = current()
     caller = tenancy.authenticate(state, slug)
-    payload = large_json_payload()
+    payload = json_payload()
     if isinstance(payload, dict) and isinstance(payload.get("items"), list) and len(payload["items"]) > state.config.max_batch:
         raise BatchTooLarge([{"pointer": "/items", "message": f"at most {state.config.max_batch} items per batch"}])
     if not isinstance(payload, dict):

@@ -261,11 +261,14 @@ class StatusEntry:
     purpose: str
 
 
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def _check_url(value: Any, what: str) -> str:
     """An absolute http(s) URL with a host and no whitespace: the list's address."""
     if not isinstance(value, str) or not value:
         raise StatusListError(f"{what} must be a URL string")
-    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+    if _SPACE_OR_CONTROL.search(value):
         raise StatusListError(f"{what} must not contain whitespace or control characters")
     try:
         parts = urlsplit(value)

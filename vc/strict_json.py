@@ -41,29 +41,18 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _depth_ok(text: str, limit: int) -> bool:
-    """Nesting within the limit; the exact scan runs only when brackets could exceed it."""
-    if text.count("[") + text.count("{") <= limit:
-        return True
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return False
-        elif ch in "]}":
-            depth -= 1
-    return True
+def _too_deep(value: Any, limit: int) -> bool:
+    """Nesting beyond `limit`, checked on the parsed value (the C parser bounds recursion itself)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, (dict, list)))
+    return False
 
 
 def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
@@ -77,14 +66,15 @@ def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise MalformedToken("JSON is not valid UTF-8") from exc
-    if not _depth_ok(data, max_depth):
-        raise MalformedToken(f"JSON nests deeper than {max_depth} levels")
     try:
         value = json.loads(
             data, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant, parse_float=_finite_float
         )
     except (ValueError, RecursionError) as exc:
         raise MalformedToken(f"not JSON: {exc}") from exc
+    # Only a document with more brackets than the limit can nest deeper than it.
+    if data.count("[") + data.count("{") > max_depth and _too_deep(value, max_depth):
+        raise MalformedToken(f"JSON nests deeper than {max_depth} levels")
     # A `\\ud800` escape without its pair decodes to text no UTF-8 can carry.
     if "\\u" in data and _contains_surrogate(value):
         raise MalformedToken("JSON contains a lone UTF-16 surrogate escape")
