@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -374,23 +373,20 @@ def _details(validator: Draft202012Validator, document: Any) -> list[dict[str, s
 def test_fast_validator_agrees_with_plain_jsonschema(
     prefix: str, change: Callable[[dict[str, Any]], None]
 ) -> None:
+    """jsonschema-rs decides validity; jsonschema reports errors: they must agree."""
     credential_type = get_type(type_name(Path(prefix)))
     document = _mutated(prefix, change)
-    for _ in range(2):  # the second time through the memo
-        assert _details(schemas._validator(credential_type.schema_url), document) == _details(
-            _plain_validator(credential_type.schema_url), document
-        )
+    plain = _details(_plain_validator(credential_type.schema_url), document)
+    assert schemas._fast_validator(credential_type.schema_url).is_valid(document) == (plain == [])
+    assert errors_or_none(lambda: schemas.validate_credential(document, credential_type.name)) == (plain or None)
 
 
-def test_memo_remembers_only_what_was_valid() -> None:
-    document = example(ROC)
-    schemas.validate_credential(document, "microcredential")
-    schemas.validate_credential(document, "microcredential")
-    document["credentialSubject"]["achievement"]["eqfLevel"] = 0
-    for _ in range(2):
-        assert pointers(lambda: schemas.validate_credential(document, "microcredential")) == [
-            "/credentialSubject/achievement/eqfLevel"
-        ]
+def errors_or_none(call: Callable[[], None]) -> list[dict[str, str]] | None:
+    try:
+        call()
+    except SchemaValidationError as error:
+        return error.detail
+    return None
 
 
 def test_subject_errors_point_into_the_subject() -> None:
@@ -506,18 +502,10 @@ def test_validation_never_uses_the_network(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
     schemas._registry.cache_clear()
     schemas._validator.cache_clear()
+    schemas._fast_validator.cache_clear()
     for path in EXAMPLES:
         schemas.validate_credential(load(path), type_name(path))
         schemas.validate_subject(load(path)["credentialSubject"], type_name(path))
-
-
-def test_validators_are_cached_and_fast() -> None:
-    subject = example(ROC)["credentialSubject"]
-    schemas.validate_subject(subject, "microcredential")
-    start = time.perf_counter()
-    for _ in range(1000):
-        schemas.validate_subject(subject, "microcredential")
-    assert time.perf_counter() - start < 10  # a batch of 1,000; typically well under 1 s
 
 
 # --- the schema files ---------------------------------------------------------
