@@ -79,9 +79,9 @@ def sign_jws(payload: Mapping[str, Any], key: keys.PrivateKey, *, kid: str, typ:
     if typ in CONTENT_TYPES:
         header["cty"] = CONTENT_TYPES[typ]
     signing_input = (
-        keys.b64url_encode(strict_json.dumps(header).encode())
+        keys.b64url_encode(strict_json.dumps_bytes(header))
         + "."
-        + keys.b64url_encode(strict_json.dumps(payload).encode())
+        + keys.b64url_encode(strict_json.dumps_bytes(payload))
     )
     signature = _SIGNERS[alg].sign(signing_input.encode("ascii"), key)
     return signing_input + "." + keys.b64url_encode(signature)

@@ -13,6 +13,8 @@ import json
 import math
 from typing import Any
 
+import orjson
+
 from vc.errors import DuplicateMember, MalformedToken
 
 MAX_DEPTH = 64
@@ -95,6 +97,22 @@ def _contains_surrogate(value: Any) -> bool:
     return False
 
 
+def dumps_bytes(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as skillpass signs it (orjson: the signing hot path).
+
+    orjson writes NaN and Infinity as null, and refuses integers beyond 64
+    bits; output with a null, and such integers, go through the standard
+    library instead, which refuses NaN and Infinity (ValueError).
+    """
+    try:
+        encoded = orjson.dumps(value)
+        if b"null" not in encoded:
+            return encoded
+    except TypeError:
+        pass
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
 def dumps(value: Any) -> str:
-    """Compact JSON, UTF-8 text as is, as skillpass signs it."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """Compact JSON text, UTF-8 characters as they are."""
+    return dumps_bytes(value).decode()
