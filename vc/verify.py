@@ -1,0 +1,1077 @@
+"""The verification pipeline: one report per credential or presentation, every check listed.
+
+Used by the verifier service and by the wallet (on import). Pure except for
+the injected fetcher (did:web documents, status lists); give it a
+``vc.cache.CachingFetcher`` around ``vc.fetch.GuardedFetcher`` in a service.
+
+Credential (``vc+jwt``, compact or as an EnvelopedVerifiableCredential), in order:
+
+=================  ==========================================================
+check              what
+=================  ==========================================================
+parse              the token is a well-formed compact JWS (strict JSON)
+trust              the issuer DID is in the trust registry (exact match), now
+did_resolution     the signer's DID document (did:web fetched; key/jwk local)
+signature          header rules (alg EdDSA/ES256 only, no jwk/jku/x5*/crit,
+                   typ vc+jwt) and the signature, with the `kid` key from the
+                   issuer's DID document granted `assertionMethod`
+issuer_binding     `iss`, `issuer` and the `kid` DID are the same DID
+data_model         VC Data Model 2.0 rules and sane JWT claims
+validity_period    validFrom <= now <= validUntil (and nbf/exp), with leeway
+status.<purpose>   one per BitstringStatusListEntry (revocation, suspension):
+                   list fetched, its signature checked with the same issuer's
+                   DID document, issuer/id/purpose bound, not stale, bit read
+schema             `credentialSchema` against skillpass's own schemas
+=================  ==========================================================
+
+Presentation (``vp+jwt``): parse, holder_signature (did:key/did:jwk only,
+resolved locally, key granted `authentication`), holder_binding (`holder`,
+`iss` and `kid` DID agree), data_model, nonce, audience, validity_period
+(iat/nbf/exp), credentials (each one verified fully, nested reports),
+subject_binding (each credential's subject id is the holder).
+
+Codes (a check that is not ``passed`` carries one):
+
+- parse: malformed_token, token_too_large, duplicate_member, unsupported_format
+- trust: untrusted_issuer, accreditation_expired, accreditation_not_yet_valid;
+  issuer_not_in_registry (unknown, open mode)
+- did_resolution: issuer_unreachable (unknown), did_resolution_failed,
+  blocked_address, invalid_did, unsupported_did_method
+- signature: unsupported_algorithm (alg none, HS*, alg/key mismatch),
+  forbidden_header, wrong_type, malformed_token, key_not_found,
+  invalid_signature; issuer_unreachable (unknown)
+- issuer_binding: signer_not_issuer (`kid` DID is not the issuer),
+  issuer_mismatch (`iss` is not the issuer)
+- data_model: invalid_credential, malformed_token
+- validity_period: expired, not_yet_valid, invalid_credential
+- status.<purpose>: revoked, suspended, status_unavailable (unknown),
+  status_list_stale (unknown), status_list_not_yet_valid (unknown),
+  status_list_signature_invalid, status_list_issuer_mismatch,
+  status_list_id_mismatch, status_list_purpose_mismatch, status_list_too_short,
+  decompression_limit, invalid_encoding, invalid_status_list,
+  status_index_out_of_range, blocked_address; "status" for an entry that
+  cannot be parsed (invalid_status_list) or too_many_status_entries
+- schema: schema_invalid, invalid_credential
+- presentations: holder_not_signer, holder_mismatch (a credential's subject is
+  not the holder), nonce_mismatch, nonce_missing, nonce_required,
+  nonce_replayed (set by the service), audience_mismatch, audience_missing,
+  audience_required, expired, not_yet_valid, presentation_too_old,
+  iat_missing, no_credentials, too_many_credentials, credential_not_verified,
+  credential_unknown (unknown), unsecured_credential
+- skipped checks say why: untrusted_issuer, signer_not_issuer,
+  signature_not_verified, issuer_unreachable, did_resolution_failed,
+  not_parsed, no_status, purpose_not_checked, no_schema, unknown_schema,
+  not_requested, nonce_not_requested, audience_not_requested
+
+Rules:
+
+- A failure never stops later independent checks; a check that depends on an
+  earlier one is ``skipped`` with a code saying why (e.g. no status list is
+  fetched for a credential whose signature did not verify: its URLs are not
+  the issuer's).
+- Closed mode (default): for an issuer that is not trusted, nothing is fetched
+  (no DID resolution, no status list): did_resolution, signature, status and
+  schema are ``skipped`` with code ``untrusted_issuer``. The pure checks
+  (issuer_binding, data_model, validity_period) still run. A `kid` of another
+  DID than the issuer is never resolved either (``signer_not_issuer``).
+- ``unknown`` = could not check (issuer or list unreachable, stale list). It
+  counts as not verified unless ``VerifyOptions.accept_unknown`` names that
+  check family ("status" or "trust"; never the signature). In open mode an
+  unlisted issuer gets trust ``unknown``: the report says whether everything
+  else holds, and the verdict stays "not verified" unless ``accept_unknown``
+  contains "trust".
+- Verified = nothing failed, no unaccepted unknown, and parse, trust,
+  did_resolution, signature, issuer_binding, data_model and validity_period
+  passed (status and schema may be skipped: no credentialStatus, a schema
+  that is not skillpass's). For a presentation: parse, holder_signature,
+  holder_binding, data_model, validity_period, credentials and
+  subject_binding passed; nonce and audience passed or were not asked for.
+- Schema: an id that is not one of skillpass's schemas is ``skipped`` (code
+  ``unknown_schema``), never fetched. Schema conformance is the shape of a
+  type, not authenticity: a credential of another type from a trusted issuer
+  still verifies. A skillpass schema that does not validate is ``failed``.
+- Names come from the trust registry only (``Report.trust``), never from the
+  credential's own `issuer.name`.
+- Status lists over plain http, and did:web documents over http, only for
+  ``dev_hosts`` (host:port); everything else https (and the fetcher refuses
+  private addresses).
+
+Formats: ``detect_format`` routes a value; ``dc+sd-jwt`` (SD-JWT VC) is
+recognised and reported as ``unsupported_format`` until vc/sdjwt.py lands:
+add a branch in ``Verifier.verify_credential`` that fills the same checks.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable, Mapping
+from urllib.parse import unquote, urlsplit
+
+from vc import did as dids
+from vc import jose, keys, model, schemas, status_list, strict_json
+from vc.cache import Memo
+from vc.errors import (
+    BlockedAddress,
+    DIDError,
+    Expired,
+    FetchError,
+    IssuerMismatch,
+    KeyNotFound,
+    MalformedToken,
+    NotYetValid,
+    SchemaValidationError,
+    SkillpassError,
+    StatusIndexOutOfRange,
+    StatusListError,
+    UnknownSchema,
+    UnsupportedDIDMethod,
+)
+from vc.trust import TRUSTED, UNKNOWN as TRUST_UNKNOWN, TrustRegistry, TrustResult
+
+__all__ = [
+    "PASSED",
+    "FAILED",
+    "SKIPPED",
+    "UNKNOWN",
+    "CREDENTIAL_CHECKS",
+    "PRESENTATION_CHECKS",
+    "Check",
+    "Memos",
+    "Report",
+    "SHARED_MEMOS",
+    "VerifyOptions",
+    "Verifier",
+    "detect_format",
+    "verify_credential",
+    "verify_presentation",
+]
+
+PASSED, FAILED, SKIPPED, UNKNOWN = "passed", "failed", "skipped", "unknown"
+
+CREDENTIAL_CHECKS = (
+    "parse", "trust", "did_resolution", "signature", "issuer_binding",
+    "data_model", "validity_period", "status", "schema",
+)
+PRESENTATION_CHECKS = (
+    "parse", "holder_signature", "holder_binding", "data_model", "nonce",
+    "audience", "validity_period", "credentials", "subject_binding",
+)
+# Checks that must have passed for a verdict of "verified" (the others may be skipped).
+_REQUIRED_CREDENTIAL = frozenset(
+    ("parse", "trust", "did_resolution", "signature", "issuer_binding", "data_model", "validity_period")
+)
+_REQUIRED_PRESENTATION = frozenset(
+    ("parse", "holder_signature", "holder_binding", "data_model", "validity_period", "credentials", "subject_binding")
+)
+ACCEPTABLE_UNKNOWN = frozenset(("status", "trust"))
+CHECKED_PURPOSES = {"revocation": "revoked", "suspension": "suspended"}
+_SEVERITY = {"valid": 0, "unchecked": 1, "invalid": 2, "unknown": 3, "suspended": 4, "revoked": 4}
+#: Decoded lists up to this many entries (256 KiB of bits) are memoised: 512 of them at most 128 MiB.
+_MEMO_LIST_ENTRIES = 2 * 1024 * 1024
+
+VC_JWT, VP_JWT, SD_JWT = "vc+jwt", "vp+jwt", "dc+sd-jwt"
+_SD_JWT_DATA = "data:application/dc+sd-jwt,"
+_DATA_PREFIXES = ((_SD_JWT_DATA, SD_JWT), ("data:application/vc+jwt,", VC_JWT), ("data:application/vp+jwt,", VP_JWT))
+
+
+# --- the report ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Check:
+    """One check's outcome: status passed | failed | skipped | unknown, a code when not passed."""
+
+    check: str
+    status: str
+    code: str | None = None
+    detail: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "status": self.status, "code": self.code, "detail": self.detail}
+
+
+@dataclass
+class Report:
+    """What was found. `verified` is the verdict; `checks` say why."""
+
+    kind: str  # credential | presentation
+    format: str | None = None
+    verified: bool = False
+    checks: list[Check] = field(default_factory=list)
+    issuer: str | None = None  # issuer DID (credentials)
+    trust: TrustResult | None = None  # the registry's word, with the registry's name
+    types: list[str] = field(default_factory=list)
+    subject: str | None = None  # the first credentialSubject.id
+    holder: str | None = None  # presentations
+    valid_from: str | None = None
+    valid_until: str | None = None
+    status: dict[str, str] = field(default_factory=dict)  # purpose -> valid | revoked | suspended | unknown
+    claims: dict[str, Any] | None = None  # the decoded payload (credential or presentation)
+    credentials: list["Report"] = field(default_factory=list)  # inside a presentation
+    accept_unknown: frozenset[str] = frozenset()
+
+    def get(self, name: str) -> Check | None:
+        for check in self.checks:
+            if check.check == name:
+                return check
+        return None
+
+    def replace(self, new: Check) -> None:
+        """Put `new` in place of the check of the same name (or append it), then re-judge.
+
+        For checks only the caller can make, e.g. the verifier service's
+        record of nonces already used.
+        """
+        for i, check in enumerate(self.checks):
+            if check.check == new.check:
+                self.checks[i] = new
+                break
+        else:
+            self.checks.append(new)
+        self.verified = _verdict(self)
+
+    @property
+    def failed_codes(self) -> list[str]:
+        return [c.code or c.check for c in self.checks if c.status == FAILED]
+
+    def to_dict(self, *, claims: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "verified": self.verified,
+            "kind": self.kind,
+            "format": self.format,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+        if self.kind == "credential":
+            out["issuer"] = self.issuer
+            out["trust"] = self.trust.to_dict() if self.trust else None
+            out["types"] = self.types
+            out["subject"] = self.subject
+            out["validFrom"] = self.valid_from
+            out["validUntil"] = self.valid_until
+            out["status"] = self.status
+        else:
+            out["holder"] = self.holder
+            out["types"] = self.types
+            out["credentials"] = [r.to_dict(claims=claims) for r in self.credentials]
+        if claims:
+            out["claims"] = self.claims
+        return out
+
+
+def _verdict(report: Report) -> bool:
+    required = _REQUIRED_CREDENTIAL if report.kind == "credential" else _REQUIRED_PRESENTATION
+    passed = set()
+    for check in report.checks:
+        status = check.status
+        if status == PASSED:
+            passed.add(check.check)
+        elif status == FAILED:
+            return False
+        elif status == UNKNOWN:
+            family = check.check.partition(".")[0]
+            if family not in report.accept_unknown:
+                return False
+            passed.add(check.check)
+    return required <= passed
+
+
+# --- options ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """How strict to be. The defaults fail closed."""
+
+    #: Verify issuers that are not in the registry too (trust is then "unknown").
+    open_mode: bool = False
+    #: Check families whose "unknown" still counts as passed: subset of {"status", "trust"}.
+    accept_unknown: frozenset[str] = frozenset()
+    #: Clock skew allowed on every date.
+    leeway: timedelta = model.DEFAULT_LEEWAY
+    #: Validate `credentialSchema` (skillpass schemas only; never fetched).
+    check_schema: bool = True
+    #: A presentation must carry the nonce the verifier asked for; with no nonce asked, fail.
+    require_nonce: bool = False
+    #: A presentation must name an audience when the verifier gives one (always true) and
+    #: with this, the verifier must give one.
+    require_audience: bool = False
+    #: Refuse a presentation whose `iat` is older than this (and one without `iat`).
+    presentation_max_age: timedelta | None = None
+    max_status_entries: int = 8
+    max_credentials: int = 50
+    max_token_bytes: int = jose.MAX_TOKEN_BYTES
+    max_list_bytes: int = status_list.DEFAULT_MAX_BYTES
+
+    def __post_init__(self) -> None:
+        accept = frozenset(self.accept_unknown)
+        if not accept <= ACCEPTABLE_UNKNOWN:
+            raise ValueError(f"accept_unknown may only contain {sorted(ACCEPTABLE_UNKNOWN)}")
+        object.__setattr__(self, "accept_unknown", accept)
+
+
+DEFAULT_OPTIONS = VerifyOptions()
+
+
+# --- formats ------------------------------------------------------------------------------
+
+
+def detect_format(value: Any) -> str | None:
+    """vc+jwt, vp+jwt or dc+sd-jwt from a compact token or an enveloped object; None if unclear.
+
+    Routing only: nothing is trusted from it (only the header is read). A
+    compact SD-JWT has `~` separators; a JWS never contains `~`.
+    """
+    if isinstance(value, dict):
+        value = value.get("id")
+    if not isinstance(value, str):
+        return None
+    if value.startswith("data:"):
+        for media, fmt in _DATA_PREFIXES:
+            if value.startswith(media):
+                return fmt
+        return None
+    if "~" in value:
+        return SD_JWT
+    head = value.partition(".")[0]
+    if not head or len(head) > 4096:
+        return None
+    try:
+        header = strict_json.loads(keys.b64url_decode(head))
+    except SkillpassError:
+        return None
+    typ = jose.normalise_typ(header.get("typ")) if isinstance(header, dict) else None
+    return typ if typ in (VC_JWT, VP_JWT, SD_JWT) else None
+
+
+def _is_sd_jwt(value: Any) -> bool:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return isinstance(value, str) and (value.startswith(_SD_JWT_DATA) or "~" in value)
+
+
+# --- internals ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    did: str
+    doc: dict[str, Any]
+    version: Any  # what the document was read from: body bytes (did:web) or the DID (local)
+
+
+@dataclass(frozen=True, slots=True)
+class _VerifiedList:
+    bits: status_list.StatusList
+    valid_from: float | None
+    valid_until: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class _ListProblem:
+    status: str
+    code: str
+    detail: Any
+
+
+class _Gate(Exception):
+    """A check cannot run; carries the (status, code, detail) to report."""
+
+    def __init__(self, status: str, code: str, detail: str) -> None:
+        super().__init__(code)
+        self.status, self.code, self.detail = status, code, detail
+
+
+def _issuer_of(payload: Mapping[str, Any]) -> str | None:
+    issuer = payload.get("issuer")
+    if isinstance(issuer, dict):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) and issuer else None
+
+
+def _types_of(payload: Mapping[str, Any]) -> list[str]:
+    types = payload.get("type")
+    if isinstance(types, str):
+        return [types]
+    if isinstance(types, list):
+        return [t for t in types if isinstance(t, str)]
+    return []
+
+
+def _as_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _timestamp(value: Any, member: str) -> float | None:
+    if value is None:
+        return None
+    return model.parse_datetime(value, member).timestamp()
+
+
+def _numeric(payload: Mapping[str, Any], claim: str) -> float | None:
+    value = payload.get(claim)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _fail(name: str, exc: SkillpassError) -> Check:
+    return Check(name, FAILED, exc.code, exc.detail)
+
+
+# --- the pipeline -------------------------------------------------------------------------
+
+
+class Memos:
+    """What the pipeline derives from bytes, keyed by those bytes (content-addressed).
+
+    Every key holds all the inputs its value depends on (the DID and the exact
+    document bytes; the list URL, bytes, issuer, issuer-document bytes, purpose
+    and size caps; the signing input and schema id), so one set can be shared
+    by every Verifier in the process: a changed document is never answered
+    from memory, and no entry can leak between callers with different inputs.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.docs = Memo(size)  # (did, body) -> _Resolved, or an error
+        self.keys = Memo(size)  # (did, doc version, kid, relationship) -> public key, or an error
+        self.lists = Memo(min(size, 512))  # (url, body, issuer, doc version, purpose, caps) -> _VerifiedList | _ListProblem
+        self.schemas = Memo(min(size, 1024))  # (signing input, schema id) -> None | (status, code, detail)
+
+    def clear(self) -> None:
+        for memo in (self.docs, self.keys, self.lists, self.schemas):
+            memo.clear()
+
+
+#: The process-wide memos every Verifier uses unless given its own.
+SHARED_MEMOS = Memos()
+
+
+class Verifier:
+    """Verifies credentials and presentations with one fetcher and one registry.
+
+    Reuse one per process (or per app) with a caching fetcher; the memos
+    (parsed DID documents, public keys, verified status lists, schema results)
+    are shared process-wide (see `Memos`), so even the one-off functions
+    `verify_credential` / `verify_presentation` stay fast.
+
+    ``dev_hosts``: `host:port` names (e.g. "127.0.0.1:5001") that may be
+    reached over plain http: did:web documents of DIDs on those hosts are
+    fetched with http, and status lists on them may be http URLs. Everything
+    else is https (the fetcher decides which addresses may be reached).
+    """
+
+    def __init__(
+        self,
+        fetcher: Callable[..., Any] | None = None,
+        *,
+        trust: TrustRegistry | None = None,
+        options: VerifyOptions = DEFAULT_OPTIONS,
+        dev_hosts: Iterable[str] = (),
+        memos: "Memos | None" = None,
+    ) -> None:
+        self.fetcher = fetcher
+        self.trust = trust if trust is not None else TrustRegistry()
+        self.options = options
+        self.dev_hosts = frozenset(h.strip().lower() for h in dev_hosts if h.strip())
+        memos = memos or SHARED_MEMOS
+        self._docs, self._keys, self._lists, self._schemas = memos.docs, memos.keys, memos.lists, memos.schemas
+        self._urls = Memo(1024)  # did:web -> document URL (depends on dev_hosts: per instance)
+        self._limit = getattr(fetcher, "limit_lifetime", None)
+
+    # --- credentials -------------------------------------------------------------------
+
+    def verify_credential(
+        self, credential: Any, *, now: datetime | None = None, options: VerifyOptions | None = None
+    ) -> Report:
+        """Verify a vc+jwt (compact, data: URL, or EnvelopedVerifiableCredential)."""
+        opts = options or self.options
+        now = now or datetime.now(timezone.utc)
+        report = Report("credential", accept_unknown=opts.accept_unknown)
+        checks = report.checks
+        if _is_sd_jwt(credential):
+            # SD-JWT VC (vc/sdjwt.py) plugs in here, filling the same checks.
+            report.format = SD_JWT
+            checks.append(Check("parse", FAILED, "unsupported_format", "SD-JWT VC (dc+sd-jwt) is not verified here yet"))
+            return self._rest_skipped(report, CREDENTIAL_CHECKS, "not_parsed")
+        report.format = VC_JWT
+        try:
+            token = jose.unwrap(credential, jose.VC_MEDIA_TYPE)
+            decoded = jose.decode_jws(token, max_bytes=opts.max_token_bytes)
+        except SkillpassError as exc:
+            checks.append(_fail("parse", exc))
+            return self._rest_skipped(report, CREDENTIAL_CHECKS, "not_parsed")
+        checks.append(Check("parse", PASSED))
+        self._credential_checks(report, decoded, now, opts)
+        report.verified = _verdict(report)
+        return report
+
+    def _rest_skipped(self, report: Report, names: tuple[str, ...], code: str) -> Report:
+        for name in names[1:]:
+            report.checks.append(Check(name, SKIPPED, code, "the token could not be read"))
+        report.verified = False
+        return report
+
+    def _credential_checks(self, report: Report, decoded: jose.DecodedJWS, now: datetime, opts: VerifyOptions) -> None:
+        checks = report.checks
+        header, payload = decoded.header, decoded.payload
+        issuer = _issuer_of(payload)
+        report.issuer = issuer
+        report.claims = payload
+        report.types = _types_of(payload)
+        subjects = model.subject_ids(payload)
+        report.subject = subjects[0] if subjects else None
+        report.valid_from = _as_str(payload.get("validFrom"))
+        report.valid_until = _as_str(payload.get("validUntil"))
+
+        # trust: before anything touches the network
+        trust = self.trust.lookup(issuer, now, open_mode=opts.open_mode)
+        report.trust = trust
+        if trust.status == TRUSTED:
+            checks.append(Check("trust", PASSED, None, trust.detail))
+        elif trust.status == TRUST_UNKNOWN:
+            checks.append(Check("trust", UNKNOWN, trust.code, trust.detail))
+        else:
+            checks.append(Check("trust", FAILED, trust.code, trust.detail))
+        may_fetch = trust.status == TRUSTED or trust.status == TRUST_UNKNOWN
+
+        kid = header.get("kid")
+        kid_did: str | None = None
+        if isinstance(kid, str):
+            try:
+                kid_did = dids.split_did_url(kid)[0]
+            except DIDError:
+                kid_did = None
+
+        # did_resolution
+        resolved: _Resolved | None = None
+        gate: _Gate | None = None
+        if not may_fetch:
+            gate = _Gate(SKIPPED, "untrusted_issuer", "nothing is fetched for an issuer that is not trusted")
+        elif issuer is None:
+            gate = _Gate(SKIPPED, "invalid_credential", "the credential names no issuer")
+        elif kid_did is not None and kid_did != issuer:
+            gate = _Gate(SKIPPED, "signer_not_issuer", "the signing key is not the issuer's; its DID is not resolved")
+        if gate is None:
+            try:
+                resolved, source = self._resolve(issuer)
+                checks.append(Check("did_resolution", PASSED, None, source))
+            except BlockedAddress as exc:
+                checks.append(_fail("did_resolution", exc))
+                gate = _Gate(SKIPPED, "did_resolution_failed", "the issuer's DID document is not available")
+            except FetchError as exc:
+                checks.append(Check("did_resolution", UNKNOWN, "issuer_unreachable", exc.detail))
+                gate = _Gate(UNKNOWN, "issuer_unreachable", "the issuer's DID document could not be fetched")
+            except SkillpassError as exc:
+                checks.append(_fail("did_resolution", exc))
+                gate = _Gate(SKIPPED, "did_resolution_failed", "the issuer's DID document is not usable")
+        else:
+            checks.append(Check("did_resolution", gate.status, gate.code, gate.detail))
+
+        # signature
+        signature_ok = False
+        if gate is not None and gate.code == "untrusted_issuer":
+            checks.append(Check("signature", SKIPPED, gate.code, gate.detail))
+        else:
+            try:
+                jose.check_header(header, VC_JWT)
+                if resolved is None:
+                    why = gate or _Gate(SKIPPED, "did_resolution_failed", "the issuer's DID document is not available")
+                    checks.append(Check("signature", why.status, why.code, why.detail))
+                else:
+                    key = self._key(resolved, kid, "assertionMethod")  # type: ignore[arg-type]
+                    jose.verify_signature(decoded, key)
+                    checks.append(Check("signature", PASSED))
+                    signature_ok = True
+            except SkillpassError as exc:
+                checks.append(_fail("signature", exc))
+
+        # issuer_binding
+        try:
+            if kid_did is None:
+                raise MalformedToken("the header names no signing key (`kid`) as a DID URL")
+            if issuer is not None and kid_did != issuer:
+                checks.append(Check("issuer_binding", FAILED, "signer_not_issuer", f"the signing key belongs to {kid_did[:120]!r}, not to the issuer"))
+            else:
+                jose.check_issuer_binding(decoded)  # `iss` and `issuer` agree (issuer_mismatch otherwise)
+                checks.append(Check("issuer_binding", PASSED))
+        except SkillpassError as exc:
+            checks.append(_fail("issuer_binding", exc))
+
+        # data_model
+        try:
+            model.check_credential(payload)
+            jose.check_claims(payload)
+            checks.append(Check("data_model", PASSED))
+        except SkillpassError as exc:
+            checks.append(_fail("data_model", exc))
+
+        # validity_period
+        checks.append(self._validity(payload, now, opts))
+
+        # status
+        if signature_ok:
+            status_gate = None
+        elif gate is not None:
+            status_gate = _Gate(SKIPPED, gate.code, gate.detail)
+        else:
+            status_gate = _Gate(SKIPPED, "signature_not_verified", "status lists are only fetched for a credential whose signature verified")
+        self._status_checks(report, payload, issuer, resolved, status_gate, now, opts)
+
+        # schema
+        if not opts.check_schema:
+            checks.append(Check("schema", SKIPPED, "not_requested", "schema validation is switched off"))
+        elif gate is not None and gate.code == "untrusted_issuer":
+            checks.append(Check("schema", SKIPPED, gate.code, gate.detail))
+        else:
+            checks.append(self._schema(decoded))
+
+    def _validity(self, payload: Mapping[str, Any], now: datetime, opts: VerifyOptions) -> Check:
+        try:
+            model.check_validity_period(payload, now, opts.leeway)
+            ts, leeway = now.timestamp(), opts.leeway.total_seconds()
+            nbf, exp = _numeric(payload, "nbf"), _numeric(payload, "exp")
+            if nbf is not None and ts + leeway < nbf:
+                raise NotYetValid("not valid before `nbf`")
+            if exp is not None and ts - leeway > exp:
+                raise Expired("expired at `exp`")
+            return Check("validity_period", PASSED)
+        except SkillpassError as exc:
+            return _fail("validity_period", exc)
+
+    # --- DIDs and keys -----------------------------------------------------------------
+
+    def _web_scheme(self, did: str) -> str:
+        host = unquote(did[len("did:web:"):].partition(":")[0]).lower()
+        return "http" if host in self.dev_hosts else "https"
+
+    def _resolve(self, did: str) -> tuple[_Resolved, str]:
+        """The DID document (memoised by its bytes) and where it came from (URL or "local")."""
+        method = dids.method_of(did)
+        if method in ("key", "jwk"):
+            cached = self._docs.get((did, None))
+            if cached is None:
+                try:
+                    cached = _Resolved(did, dids.resolve_local(did), did)
+                except SkillpassError as exc:
+                    cached = exc
+                self._docs.put((did, None), cached)
+            if isinstance(cached, SkillpassError):
+                raise type(cached)(cached.detail)
+            return cached, "local"
+        if method != "web":
+            raise UnsupportedDIDMethod(f"did:{method} is not supported (did:web, did:key, did:jwk are)")
+        url = self._urls.get(did)
+        if url is None:
+            url = self._urls.put(did, dids.did_web_to_url(did, scheme=self._web_scheme(did)))
+        fetched = self._fetch(url)
+        body = fetched.body
+        cached = self._docs.get((did, body))
+        if cached is None:
+            try:
+                cached = _Resolved(did, dids.parse_did_document(body, did), body)
+            except SkillpassError as exc:
+                cached = exc
+            self._docs.put((did, body), cached)
+        if isinstance(cached, SkillpassError):
+            raise type(cached)(cached.detail)
+        return cached, url
+
+    def _key(self, resolved: _Resolved, kid: str, relationship: dids.Relationship) -> keys.PublicKey:
+        memo_key = (resolved.did, resolved.version, kid, relationship)
+        cached = self._keys.get(memo_key)
+        if cached is None:
+            try:
+                cached = dids.public_key_for(resolved.doc, kid, relationship)
+            except SkillpassError as exc:
+                cached = exc
+            self._keys.put(memo_key, cached)
+        if isinstance(cached, SkillpassError):
+            raise type(cached)(cached.detail)
+        return cached
+
+    def _fetch(self, url: str) -> Any:
+        if self.fetcher is None:
+            raise FetchError("no fetcher was given: remote documents cannot be obtained")
+        fetched = self.fetcher(url)
+        if fetched.status != 200:
+            raise FetchError(f"HTTP {fetched.status} from {url}")
+        return fetched
+
+    # --- status ------------------------------------------------------------------------
+
+    def _status_checks(
+        self,
+        report: Report,
+        payload: Mapping[str, Any],
+        issuer: str | None,
+        resolved: _Resolved | None,
+        gate: _Gate | None,
+        now: datetime,
+        opts: VerifyOptions,
+    ) -> None:
+        checks = report.checks
+        raw = payload.get("credentialStatus")
+        if raw is None:
+            checks.append(Check("status", SKIPPED, "no_status", "the credential has no credentialStatus"))
+            return
+        entries = raw if isinstance(raw, list) else [raw]
+        if not entries:
+            checks.append(Check("status", SKIPPED, "no_status", "credentialStatus is empty"))
+            return
+        if len(entries) > opts.max_status_entries:
+            checks.append(Check("status", FAILED, "too_many_status_entries", f"more than {opts.max_status_entries} status entries"))
+            return
+        ts, leeway = now.timestamp(), opts.leeway.total_seconds()
+        for raw_entry in entries:
+            try:
+                entry = status_list.parse_status_entry(raw_entry)
+            except StatusListError as exc:
+                checks.append(_fail("status", exc))
+                continue
+            name = f"status.{entry.purpose}"
+            if entry.purpose not in CHECKED_PURPOSES:
+                checks.append(Check(name, SKIPPED, "purpose_not_checked", f"statusPurpose {entry.purpose!r} does not affect validity"))
+                continue
+            if gate is not None:
+                checks.append(Check(name, SKIPPED, gate.code, gate.detail))
+                report.status.setdefault(entry.purpose, "unchecked")
+                continue
+            assert issuer is not None and resolved is not None
+            check = self._status_entry(report, entry, issuer, resolved, ts, leeway, opts)
+            check.check = name
+            checks.append(check)
+            if check.status == PASSED:
+                found = "valid"
+            elif check.status == FAILED and check.code == CHECKED_PURPOSES[entry.purpose]:
+                found = check.code
+            else:
+                found = "unknown" if check.status == UNKNOWN else "invalid"
+            # two entries of one purpose: the worse one is the status
+            if _SEVERITY[found] > _SEVERITY.get(report.status.get(entry.purpose, ""), -1):
+                report.status[entry.purpose] = found
+
+    def _status_entry(
+        self,
+        report: Report,
+        entry: status_list.StatusEntry,
+        issuer: str,
+        resolved: _Resolved,
+        ts: float,
+        leeway: float,
+        opts: VerifyOptions,
+    ) -> Check:
+        url = entry.list_url
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "https":
+            host = f"{(parts.hostname or '').lower()}:{parts.port}" if parts.port else None
+            if host not in self.dev_hosts:
+                return Check("status", FAILED, "blocked_address", f"status list over plain http refused: {url[:200]}")
+        try:
+            fetched = self._fetch(url)
+        except BlockedAddress as exc:
+            return _fail("status", exc)
+        except FetchError as exc:
+            return Check("status", UNKNOWN, "status_unavailable", exc.detail)
+        body = fetched.body
+        memo_key = (url, body, issuer, resolved.version, entry.purpose, opts.max_token_bytes, opts.max_list_bytes)
+        verified = self._lists.get(memo_key)
+        if verified is None:
+            verified = self._verify_list(body, entry, issuer, resolved, opts)
+            if not isinstance(verified, _VerifiedList) or len(verified.bits) <= _MEMO_LIST_ENTRIES:
+                self._lists.put(memo_key, verified)  # giant lists are decoded each time rather than hoarded
+            if isinstance(verified, _VerifiedList) and verified.valid_until is not None and self._limit is not None:
+                self._limit(url, verified.valid_until, body=body)
+        if isinstance(verified, _ListProblem):
+            return Check("status", verified.status, verified.code, verified.detail)
+        if verified.valid_until is not None and ts - leeway > verified.valid_until:
+            return Check("status", UNKNOWN, "status_list_stale", "the status list is past its validUntil; no fresh list was served")
+        if verified.valid_from is not None and ts + leeway < verified.valid_from:
+            return Check("status", UNKNOWN, "status_list_not_yet_valid", "the status list is not valid yet")
+        try:
+            bit = verified.bits.get(entry.index)
+        except StatusIndexOutOfRange as exc:
+            return _fail("status", exc)
+        if bit:
+            word = CHECKED_PURPOSES[entry.purpose]
+            return Check("status", FAILED, word, f"the issuer has {word} this credential")
+        return Check("status", PASSED, None, f"not {CHECKED_PURPOSES[entry.purpose]}")
+
+    def _verify_list(
+        self, body: bytes, entry: status_list.StatusEntry, issuer: str, resolved: _Resolved, opts: VerifyOptions
+    ) -> _VerifiedList | _ListProblem:
+        """Everything about a fetched list credential that does not depend on the time."""
+        try:
+            token = body.decode("utf-8").strip()
+            decoded = jose.decode_jws(token, max_bytes=opts.max_token_bytes)
+        except (UnicodeDecodeError, SkillpassError) as exc:
+            return _ListProblem(FAILED, "invalid_status_list", f"the status list is not a vc+jwt: {getattr(exc, 'detail', exc)}")
+        header, payload = decoded.header, decoded.payload
+        try:
+            jose.check_header(header, VC_JWT)
+        except SkillpassError as exc:
+            return _ListProblem(FAILED, "status_list_signature_invalid", f"{exc.code}: {exc.detail}")
+        kid_did = dids.split_did_url(header["kid"])[0]
+        if kid_did != issuer:
+            return _ListProblem(FAILED, "status_list_issuer_mismatch", f"the status list is signed by {kid_did[:120]!r}, not by the issuer")
+        try:
+            jose.verify_signature(decoded, self._key(resolved, header["kid"], "assertionMethod"))
+        except SkillpassError as exc:
+            return _ListProblem(FAILED, "status_list_signature_invalid", f"{exc.code}: {exc.detail}")
+        list_issuer = _issuer_of(payload)
+        if list_issuer != issuer:
+            return _ListProblem(FAILED, "status_list_issuer_mismatch", f"the status list names issuer {str(list_issuer)[:120]!r}")
+        try:
+            jose.check_issuer_binding(decoded)
+        except SkillpassError as exc:
+            return _ListProblem(FAILED, "status_list_issuer_mismatch", exc.detail)
+        if payload.get("id") != entry.list_url:
+            return _ListProblem(FAILED, "status_list_id_mismatch", f"the list's id is not {entry.list_url}")
+        subject = payload.get("credentialSubject")
+        purposes = subject.get("statusPurpose") if isinstance(subject, dict) else None
+        purposes = [purposes] if isinstance(purposes, str) else purposes
+        if not isinstance(purposes, list) or entry.purpose not in purposes:
+            return _ListProblem(FAILED, "status_list_purpose_mismatch", f"the list is not a {entry.purpose} list")
+        try:
+            model.check_credential(payload)
+            jose.check_claims(payload)
+            bits = status_list.decoded_list(
+                payload, list_url=entry.list_url, purpose=entry.purpose, expected_issuer=issuer, max_bytes=opts.max_list_bytes
+            )
+            valid_from = _timestamp(payload.get("validFrom"), "validFrom")
+            valid_until = _timestamp(payload.get("validUntil"), "validUntil")
+        except SkillpassError as exc:
+            return _ListProblem(FAILED, exc.code, exc.detail)
+        nbf, exp = _numeric(payload, "nbf"), _numeric(payload, "exp")
+        if nbf is not None:
+            valid_from = max(valid_from or nbf, nbf)
+        if exp is not None:
+            valid_until = min(valid_until or exp, exp)
+        return _VerifiedList(bits, valid_from, valid_until)
+
+    # --- schema ------------------------------------------------------------------------
+
+    def _schema(self, decoded: jose.DecodedJWS) -> Check:
+        payload = decoded.payload
+        raw = payload.get("credentialSchema")
+        if raw is None:
+            return Check("schema", SKIPPED, "no_schema", "the credential names no credentialSchema")
+        entries = raw if isinstance(raw, list) else [raw]
+        known: list[str] = []
+        for entry in entries:
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                known.append(entry["id"])
+        if not known:
+            return Check("schema", FAILED, "invalid_credential", "credentialSchema entries must have an id")
+        skipped: list[str] = []
+        checked = 0
+        for schema_id in known[:8]:
+            memo_key = (decoded.signing_input, schema_id)
+            outcome = self._schemas.get(memo_key, False)
+            if outcome is False:
+                try:
+                    schemas.validate_against_schema_id(payload, schema_id)
+                    outcome = None
+                except UnknownSchema:
+                    outcome = (SKIPPED, "unknown_schema", schema_id)
+                except SchemaValidationError as exc:
+                    outcome = (FAILED, exc.code, exc.detail)
+                self._schemas.put(memo_key, outcome)
+            if outcome is None:
+                checked += 1
+            elif outcome[0] == FAILED:
+                return Check("schema", FAILED, outcome[1], outcome[2])
+            else:
+                skipped.append(schema_id)
+        if checked:
+            return Check("schema", PASSED)
+        return Check("schema", SKIPPED, "unknown_schema", f"not a skillpass schema (never fetched): {', '.join(s[:200] for s in skipped)}")
+
+    # --- presentations -----------------------------------------------------------------
+
+    def verify_presentation(
+        self,
+        presentation: Any,
+        *,
+        nonce: str | None = None,
+        audience: str | None = None,
+        now: datetime | None = None,
+        options: VerifyOptions | None = None,
+    ) -> Report:
+        """Verify a vp+jwt against the nonce and audience this verifier expects."""
+        opts = options or self.options
+        now = now or datetime.now(timezone.utc)
+        report = Report("presentation", format=VP_JWT, accept_unknown=opts.accept_unknown)
+        checks = report.checks
+        try:
+            token = jose.unwrap(presentation, jose.VP_MEDIA_TYPE)
+            decoded = jose.decode_jws(token, max_bytes=opts.max_token_bytes)
+        except SkillpassError as exc:
+            checks.append(_fail("parse", exc))
+            return self._rest_skipped(report, PRESENTATION_CHECKS, "not_parsed")
+        checks.append(Check("parse", PASSED))
+        header, payload = decoded.header, decoded.payload
+        report.claims = payload
+        report.types = _types_of(payload)
+        holder_value = payload.get("holder")
+        report.holder = _as_str(holder_value.get("id") if isinstance(holder_value, dict) else holder_value) or _as_str(payload.get("iss"))
+
+        # holder_signature: self-certifying DIDs only, resolved without any I/O
+        kid = header.get("kid")
+        try:
+            jose.check_header(header, VP_JWT)
+            kid_did = dids.split_did_url(kid)[0]
+            if dids.method_of(kid_did) not in ("key", "jwk"):
+                raise UnsupportedDIDMethod("a holder signs with a did:key or did:jwk")
+            resolved, _ = self._resolve(kid_did)
+            jose.verify_signature(decoded, self._key(resolved, kid, "authentication"))
+            checks.append(Check("holder_signature", PASSED))
+        except SkillpassError as exc:
+            checks.append(_fail("holder_signature", exc))
+
+        # holder_binding
+        holder: str | None = None
+        try:
+            holder = jose.check_holder_binding(decoded)
+            checks.append(Check("holder_binding", PASSED))
+        except IssuerMismatch as exc:
+            checks.append(Check("holder_binding", FAILED, "holder_not_signer", exc.detail))
+        except SkillpassError as exc:
+            checks.append(_fail("holder_binding", exc))
+        except KeyError:
+            checks.append(Check("holder_binding", FAILED, "malformed_token", "the header names no signing key (`kid`)"))
+
+        # data_model
+        try:
+            model.check_presentation(payload)
+            jose.check_claims(payload)
+            checks.append(Check("data_model", PASSED))
+        except SkillpassError as exc:
+            checks.append(_fail("data_model", exc))
+
+        checks.append(self._nonce(payload, nonce, opts))
+        checks.append(self._audience(payload, audience, opts))
+        checks.append(self._presentation_time(payload, now, opts))
+
+        # credentials, each verified fully
+        raw = payload.get("verifiableCredential", [])
+        entries = raw if isinstance(raw, list) else [raw]
+        if not entries:
+            checks.append(Check("credentials", FAILED, "no_credentials", "the presentation holds no credentials"))
+            checks.append(Check("subject_binding", SKIPPED, "no_credentials", "nothing to bind"))
+        elif len(entries) > opts.max_credentials:
+            checks.append(Check("credentials", FAILED, "too_many_credentials", f"more than {opts.max_credentials} credentials"))
+            checks.append(Check("subject_binding", SKIPPED, "too_many_credentials", "not checked"))
+        else:
+            for entry in entries:
+                report.credentials.append(self._embedded(entry, now, opts))
+            checks.append(self._credentials_check(report.credentials))
+            checks.append(self._subject_binding(report.credentials, holder or report.holder))
+        report.verified = _verdict(report)
+        return report
+
+    def _embedded(self, entry: Any, now: datetime, opts: VerifyOptions) -> Report:
+        if isinstance(entry, dict) and "credentialSubject" in entry:
+            sub = Report("credential", accept_unknown=opts.accept_unknown)
+            sub.checks.append(Check("parse", FAILED, "unsecured_credential", "an embedded credential must be an enveloped vc+jwt"))
+            return self._rest_skipped(sub, CREDENTIAL_CHECKS, "not_parsed")
+        return self.verify_credential(entry, now=now, options=opts)
+
+    def _credentials_check(self, reports: list[Report]) -> Check:
+        bad = [i for i, r in enumerate(reports) if not r.verified]
+        if not bad:
+            return Check("credentials", PASSED, None, f"{len(reports)} credential(s) verified")
+        hard = [i for i in bad if any(c.status == FAILED for c in reports[i].checks)]
+        detail = [{"index": i, "codes": reports[i].failed_codes or [c.code for c in reports[i].checks if c.status == UNKNOWN]} for i in bad]
+        if hard:
+            return Check("credentials", FAILED, "credential_not_verified", detail)
+        return Check("credentials", UNKNOWN, "credential_unknown", detail)
+
+    def _subject_binding(self, reports: list[Report], holder: str | None) -> Check:
+        if not holder:
+            return Check("subject_binding", FAILED, "holder_mismatch", "the presentation names no holder")
+        wrong = []
+        for i, sub in enumerate(reports):
+            ids = model.subject_ids(sub.claims) if sub.claims else []
+            if holder not in ids:
+                wrong.append(i)
+        if wrong:
+            return Check("subject_binding", FAILED, "holder_mismatch", {"index": wrong, "detail": "the presenter is not the subject these credentials were issued to"})
+        return Check("subject_binding", PASSED)
+
+    def _nonce(self, payload: Mapping[str, Any], expected: str | None, opts: VerifyOptions) -> Check:
+        if expected is None:
+            if opts.require_nonce:
+                return Check("nonce", FAILED, "nonce_required", "no nonce was asked for; a presentation needs a fresh one")
+            return Check("nonce", SKIPPED, "nonce_not_requested", "no nonce was asked for: replays are not detected")
+        got = payload.get("nonce")
+        if not isinstance(got, str):
+            return Check("nonce", FAILED, "nonce_missing", "the presentation carries no nonce")
+        if not hmac.compare_digest(got.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")):
+            return Check("nonce", FAILED, "nonce_mismatch", "the nonce is not the one asked for")
+        return Check("nonce", PASSED)
+
+    def _audience(self, payload: Mapping[str, Any], expected: str | None, opts: VerifyOptions) -> Check:
+        if expected is None:
+            if opts.require_audience:
+                return Check("audience", FAILED, "audience_required", "no audience was given to check against")
+            return Check("audience", SKIPPED, "audience_not_requested", "no audience was asked for")
+        aud = payload.get("aud")
+        if aud is None:
+            return Check("audience", FAILED, "audience_missing", "the presentation names no audience (`aud`)")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if expected in [a for a in audiences if isinstance(a, str)]:
+            return Check("audience", PASSED)
+        return Check("audience", FAILED, "audience_mismatch", "the presentation is addressed to another verifier")
+
+    def _presentation_time(self, payload: Mapping[str, Any], now: datetime, opts: VerifyOptions) -> Check:
+        ts, leeway = now.timestamp(), opts.leeway.total_seconds()
+        iat, nbf, exp = _numeric(payload, "iat"), _numeric(payload, "nbf"), _numeric(payload, "exp")
+        if exp is not None and ts - leeway > exp:
+            return Check("validity_period", FAILED, "expired", "the presentation has expired (`exp`)")
+        if nbf is not None and ts + leeway < nbf:
+            return Check("validity_period", FAILED, "not_yet_valid", "the presentation is not valid yet (`nbf`)")
+        if iat is not None and ts + leeway < iat:
+            return Check("validity_period", FAILED, "not_yet_valid", "the presentation was issued in the future (`iat`)")
+        if opts.presentation_max_age is not None:
+            if iat is None:
+                return Check("validity_period", FAILED, "iat_missing", "the presentation has no `iat`")
+            if ts - iat > opts.presentation_max_age.total_seconds() + leeway:
+                return Check("validity_period", FAILED, "presentation_too_old", "the presentation is older than allowed")
+        return Check("validity_period", PASSED)
+
+
+# --- functional API -----------------------------------------------------------------------
+
+
+def verify_credential(
+    token_or_envelope: Any,
+    *,
+    fetcher: Callable[..., Any] | None = None,
+    trust: TrustRegistry | None = None,
+    now: datetime | None = None,
+    options: VerifyOptions | None = None,
+    dev_hosts: Iterable[str] = (),
+) -> Report:
+    """One-off verification; for many, keep a `Verifier` (its memos are what make it fast)."""
+    return Verifier(fetcher, trust=trust, options=options or DEFAULT_OPTIONS, dev_hosts=dev_hosts).verify_credential(
+        token_or_envelope, now=now
+    )
+
+
+def verify_presentation(
+    token: Any,
+    *,
+    nonce: str | None,
+    audience: str | None,
+    fetcher: Callable[..., Any] | None = None,
+    trust: TrustRegistry | None = None,
+    now: datetime | None = None,
+    options: VerifyOptions | None = None,
+    dev_hosts: Iterable[str] = (),
+) -> Report:
+    """One-off verification of a vp+jwt and every credential in it."""
+    return Verifier(fetcher, trust=trust, options=options or DEFAULT_OPTIONS, dev_hosts=dev_hosts).verify_presentation(
+        token, nonce=nonce, audience=audience, now=now
+    )
