@@ -206,6 +206,16 @@ class FetchError(VerificationError):
     code = "fetch_failed"
 
 
+class HTTPStatusError(FetchError):
+    """The server answered with a status other than 200 or 304."""
+
+    code = "http_error"
+
+    def __init__(self, status: int, url: str) -> None:
+        self.status = status
+        super().__init__(f"HTTP {status} from {url}")
+
+
 class BlockedAddress(FetchError):
     """The URL points at an address or scheme the fetcher refuses."""
 

@@ -42,7 +42,7 @@ from types import MappingProxyType
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
-from vc.errors import BlockedAddress, FetchError, ResponseTooLarge
+from vc.errors import BlockedAddress, FetchError, HTTPStatusError, ResponseTooLarge
 
 __all__ = [
     "Connector",
@@ -456,7 +456,7 @@ class GuardedFetcher:
             # Same origin (so same Host header): the vetted addresses still apply, no second DNS lookup.
             target = following
         if status not in (200, 304):
-            raise FetchError(f"HTTP {status} from {target.url}")
+            raise HTTPStatusError(status, target.url)
         return Fetched(target.url, status, MappingProxyType(response_headers), body)
 
     def _check_url(self, url: str) -> _Target:

@@ -41,14 +41,18 @@ class VerifyRequest(Strict):
     audience: StrictStr | None = Field(
         default=None, min_length=1, max_length=2048, description="defaults to this verifier's VERIFIER_AUDIENCE"
     )
+    share_url: StrictStr | None = Field(
+        default=None, min_length=1, max_length=2048,
+        description="a wallet share link: the verifier fetches it with its own fresh nonce and audience",
+    )
     options: Options | None = None
-    # share_url: the wallet's share links come here later (see verifier/share.py).
 
     @model_validator(mode="after")
     def _one_thing(self) -> "VerifyRequest":
-        if (self.credential is None) == (self.presentation is None):
-            raise ValueError("give exactly one of `credential` or `presentation`")
-        if self.credential is not None and (self.nonce is not None or self.audience is not None):
+        given = [x for x in (self.credential, self.presentation, self.share_url) if x is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `credential`, `presentation` or `share_url`")
+        if self.presentation is None and (self.nonce is not None or self.audience is not None):
             raise ValueError("`nonce` and `audience` belong to a `presentation`")
         return self
 

@@ -89,7 +89,7 @@ def create_app(config: Config | None = None, *, fetcher: Callable[..., Any] | No
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json = _FastJSON(app)
     app.extensions["verifier"] = VerifierState(
-        config=config, engine=engine, fetcher=cache, trust=trust, verifier=pipeline, options=options
+        config=config, engine=engine, fetcher=cache, uncached_fetcher=raw, trust=trust, verifier=pipeline, options=options
     )
     for blueprint in (meta.bp, verification.bp, vcapi.bp, presentation_requests.bp):
         app.register_blueprint(blueprint)

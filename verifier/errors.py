@@ -12,6 +12,7 @@ from typing import Mapping
 from skillpass.web import Conflict, NotFound, RequestError
 from vc.errors import SkillpassError
 from vc.trust import TrustRegistryError
+from verifier.share import ShareExpired, ShareUnavailable
 
 
 class BatchTooLarge(RequestError):
@@ -52,6 +53,8 @@ class RegistryUnavailable(SkillpassError):
 
 STATUS: Mapping[type[SkillpassError], int] = {
     RequestExpired: 410,
+    ShareExpired: 410,
+    ShareUnavailable: 502,
     TrustRegistryError: 503,
     RegistryUnavailable: 503,
 }

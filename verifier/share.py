@@ -1,24 +1,93 @@
-"""Share links from the wallet: the place where `POST /verify {"share_url": ...}` will plug in.
+"""Share links from a wallet: `POST /verify {"share_url": ...}`.
 
-Not implemented yet (the wallet's share links are being built). The shape:
-
-    def presentation_from_share_url(url, fetcher) -> str:
-        # GET the share URL with the guarded fetcher (https only; dev hosts over http),
-        # read the vp+jwt it yields (bound to this verifier's nonce and audience),
-        # and hand it to verification.verify_presentation(state, vp, nonce, audience, opts).
-
-`VerifyRequest` (verifier/api.py) then gains `share_url`, and the /verify view
-calls this function with `state.fetcher`. Until then a body with `share_url` is
-refused as an unknown member (400), never fetched.
+The verifier fetches the link itself, with a nonce it has just made and its
+own audience as query parameters, so the presentation it gets back is fresh
+and addressed to it: a presentation copied from an earlier view, or made for
+another employer, fails the nonce or audience check. The link is fetched
+through the guarded fetcher but never through the cache (every view is new).
+A link the wallet refuses is answered the way the wallet answered: 404 for a
+revoked or unknown link, 410 for an expired or used-up one.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from verifier.errors import NotSupported
+from skillpass.web import NotFound, RequestError, TooManyRequests
+from vc.errors import FetchError, HTTPStatusError, SkillpassError
+
+MEDIA_TYPE = "application/vp+jwt"
 
 
-def presentation_from_share_url(url: str, fetcher: Callable[..., Any]) -> str:
-    """The vp+jwt behind a wallet share link (to come)."""
-    raise NotSupported("verifying share links is not available yet")
+class InvalidShareUrl(RequestError):
+    """The share URL is not an https URL (or a configured development host)."""
+
+    code = "invalid_share_url"
+
+
+class ShareNotFound(NotFound):
+    """The wallet knows no such link, or the citizen revoked it."""
+
+    code = "share_not_found"
+
+
+class ShareExpired(SkillpassError):
+    """The link has expired or has been viewed as often as the citizen allowed."""
+
+    code = "share_expired"
+
+
+class ShareRateLimited(TooManyRequests):
+    """The wallet asks us to slow down."""
+
+    code = "share_rate_limited"
+
+
+class ShareUnavailable(SkillpassError):
+    """The wallet could not be reached, or did not answer with a presentation."""
+
+    code = "share_unavailable"
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def presentation_url(url: str, *, nonce: str, audience: str, dev_hosts: tuple[str, ...] = ()) -> str:
+    """The share URL with our nonce and audience added (any of theirs replaced)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.netloc in dev_hosts):
+        raise InvalidShareUrl("a share URL must be https")
+    if not parts.netloc or parts.username or parts.password:
+        raise InvalidShareUrl("a share URL needs a host and no user name")
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("nonce", "audience")]
+    query += [("nonce", nonce), ("audience", audience)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def presentation_from_share_url(
+    url: str, fetcher: Callable[..., Any], *, nonce: str, audience: str, dev_hosts: tuple[str, ...] = ()
+) -> str:
+    """The vp+jwt behind a share link, bound to `nonce` and `audience`."""
+    target = presentation_url(url, nonce=nonce, audience=audience, dev_hosts=dev_hosts)
+    try:
+        fetched = fetcher(target, headers={"Accept": MEDIA_TYPE})
+    except HTTPStatusError as exc:
+        if exc.status == 404:
+            raise ShareNotFound("the wallet knows no such link (revoked or never shared)") from exc
+        if exc.status == 410:
+            raise ShareExpired("the share link has expired or has no views left") from exc
+        if exc.status == 429:
+            raise ShareRateLimited("the wallet asks to slow down") from exc
+        raise ShareUnavailable(f"the wallet answered HTTP {exc.status}") from exc
+    except FetchError as exc:
+        raise ShareUnavailable(f"the share link could not be fetched: {exc.code}") from exc
+    content_type = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != MEDIA_TYPE:
+        raise ShareUnavailable(f"the share link did not yield {MEDIA_TYPE}")
+    try:
+        return fetched.body.decode("ascii").strip()
+    except UnicodeDecodeError as exc:
+        raise ShareUnavailable("the presentation is not a compact JWS") from exc

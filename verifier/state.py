@@ -122,6 +122,8 @@ class VerifierState:
     config: Config
     engine: Engine
     fetcher: CachingFetcher
+    #: The same guarded fetcher without the cache: for share links, which are new at every view.
+    uncached_fetcher: Callable[..., Any]
     trust: TrustSource
     verifier: Verifier
     options: VerifyOptions

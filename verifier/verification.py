@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from skillpass.db import write_transaction
 from skillpass.openapi import documented
 from skillpass.web import RequestError, json_payload, json_response, parse_body, pydantic_errors
+from verifier import share
 from verifier.api import BatchRequest, BatchResponse, Options, ReportModel, VerifyRequest
 from verifier.errors import BatchTooLarge
 from verifier.models import UsedNonce, utcnow
@@ -88,6 +89,13 @@ def verify() -> Response:
     claims = body.options.includeClaims if body.options and body.options.includeClaims is not None else True
     if body.credential is not None:
         report = state.pipeline().verify_credential(body.credential, options=opts)
+    elif body.share_url is not None:
+        nonce = share.new_nonce()
+        presentation = share.presentation_from_share_url(
+            body.share_url, state.uncached_fetcher, nonce=nonce, audience=state.config.audience,
+            dev_hosts=state.config.dev_hosts,
+        )
+        report = verify_presentation(state, presentation, nonce, state.config.audience, opts)
     else:
         report = verify_presentation(state, body.presentation, body.nonce, body.audience, opts)
     return json_response(report_body(report, claims=claims))

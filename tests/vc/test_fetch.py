@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from vc.errors import BlockedAddress, FetchError, ResponseTooLarge
+from vc.errors import BlockedAddress, FetchError, HTTPStatusError, ResponseTooLarge
 from vc.fetch import Fetched, Fetcher, GuardedFetcher, is_public_address
 
 CAP = 1000
@@ -257,7 +257,8 @@ def test_public_ipv6_forms_are_allowed(port: int, address: str) -> None:
 def test_statuses_other_than_200_and_304_raise_fetch_error(local: GuardedFetcher, base: str, code: int) -> None:
     with pytest.raises(FetchError, match=f"HTTP {code}") as err:
         local(f"{base}/status?n={code}")
-    assert type(err.value) is FetchError
+    assert type(err.value) is HTTPStatusError
+    assert err.value.status == code and err.value.code == "http_error"
 
 
 # --- size cap -----------------------------------------------------------------
