@@ -122,12 +122,18 @@ class StatusIndex(Base, table=True):
 
 
 class Credential(Base, table=True):
-    """What the issuer keeps of an issued credential."""
+    """What the issuer keeps of an issued credential.
+
+    Its two status positions are unique per provider (the second guard,
+    beside StatusIndex's, that no index is ever given to two credentials).
+    """
 
     __tablename__ = "credential"
     __table_args__ = (
         Index("ix_credential_provider_issued", "provider_id", "issued_at"),
         Index("ix_credential_token_expiry", "token_expires_at"),
+        UniqueConstraint("provider_id", "revocation_list", "revocation_index", name="uq_credential_revocation_position"),
+        UniqueConstraint("provider_id", "suspension_list", "suspension_index", name="uq_credential_suspension_position"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

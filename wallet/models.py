@@ -178,6 +178,8 @@ class ShareItem(Base, table=True):
     )
     position: int
     account_id: str = Field(sa_column=_owned())
+    #: dc+sd-jwt only: the claim paths (JSON array of arrays) the share reveals; [] reveals nothing hideable.
+    disclose: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class ShareView(Base, table=True):
