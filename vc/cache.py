@@ -79,6 +79,19 @@ class _Entry:
     size: int
 
 
+def _again(error: FetchError) -> FetchError:
+    """A fresh copy of a remembered failure, of the same type with the same attributes.
+
+    Not `type(error)(error.detail)`: subclasses take other arguments
+    (HTTPStatusError(status, url)); not the same object either, whose
+    traceback would grow with every caller that re-raises it.
+    """
+    fresh = type(error).__new__(type(error))
+    fresh.__dict__.update(error.__dict__)
+    Exception.__init__(fresh, *error.args)
+    return fresh
+
+
 @dataclass(slots=True)
 class _Failure:
     error: SkillpassError
@@ -162,7 +175,7 @@ class CachingFetcher:
             failure = self._failures.get(key)
             if failure is not None:
                 if now < failure.until:
-                    raise type(failure.error)(failure.error.detail)
+                    raise _again(failure.error)
                 del self._failures[key]
         send = dict(headers or {})
         if entry is not None and entry.etag and now < entry.not_after:

@@ -216,6 +216,15 @@ def resolve_local(did: str) -> dict[str, Any]:
     raise UnsupportedDIDMethod(f"did:{method} cannot be resolved locally")
 
 
+def self_certified_key(did: str) -> keys.PublicKey:
+    """The signing key a did:key / did:jwk is: its `authentication` key (KeyNotFound if it has none)."""
+    doc = resolve_local(did)
+    granted = doc.get("authentication") or []
+    if not granted or not isinstance(granted[0], str):
+        raise KeyNotFound(f"{did[:80]!r} has no authentication key")
+    return public_key_for(doc, granted[0], "authentication")
+
+
 def resolve(did: str, fetch: Fetch | None = None, *, web_scheme: str = "https") -> dict[str, Any]:
     """Resolve did:key, did:jwk locally and did:web through `fetch`."""
     did, fragment = split_did_url(did)

@@ -442,7 +442,8 @@ class GuardedFetcher:
         addresses = self._vetted_addresses(target)
         for hop in range(self.max_redirects + 1):
             status, response_headers, body = self._get(target, addresses, send, deadline)
-            log.debug("GET %s -> %d", target.url, status)
+            # the origin only: a path or query can be a capability (a wallet's share link)
+            log.debug("GET %s://%s/... -> %d", target.scheme, target.netloc, status)
             if status not in _REDIRECT_STATUSES:
                 break
             location = response_headers.get("location")

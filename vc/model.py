@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from vc.errors import Expired, InvalidCredential, InvalidPresentation, NotYetValid
@@ -37,8 +38,26 @@ def format_datetime(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=1024)
+def _parsed_datetime(value: str) -> datetime | None:
+    """The datetime `parse_datetime` reads from `value`, None when it refuses it (answers kept:
+    a batch of credentials repeats the same few validFrom / validUntil values)."""
+    try:
+        return _parse_datetime(value, "")
+    except InvalidCredential:
+        return None
+
+
 def parse_datetime(value: Any, member: str = "date") -> datetime:
     """Read a dateTimeStamp; a missing time zone is an error, not a guess."""
+    if type(value) is str and len(value) <= 64:
+        parsed = _parsed_datetime(value)
+        if parsed is not None:
+            return parsed
+    return _parse_datetime(value, member)
+
+
+def _parse_datetime(value: Any, member: str) -> datetime:
     if not isinstance(value, str) or not _DATETIME.match(value):
         raise InvalidCredential(f"`{member}` must be an XML Schema dateTimeStamp with a time zone")
     try:

@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -120,6 +120,23 @@ def _validator(schema_url: str, fragment: str = "") -> Draft202012Validator:
     return Draft202012Validator({"$ref": ref}, registry=_registry(), format_checker=FORMAT_CHECKER)
 
 
+def _remembered(check: Any) -> Any:
+    """`check` with its answers kept per string (bounded): a credential repeats the same
+    URIs and dates as the last thousand did (contexts, skills, issuer, schema). Long
+    strings are checked every time, so the cache stays small whatever documents say."""
+    cached = lru_cache(maxsize=4096)(check)
+
+    def remembered(value: object) -> bool:
+        if type(value) is str and len(value) <= 512:
+            return cached(value)
+        return check(value)
+
+    return remembered
+
+
+_FAST_FORMATS = {"date-time": _remembered(_is_date_time), "uri": _remembered(_is_uri)}
+
+
 @cache
 def _fast_validator(schema_url: str, fragment: str = "") -> Any:
     """jsonschema-rs on the same schema: only asked whether a document is valid."""
@@ -131,7 +148,7 @@ def _fast_validator(schema_url: str, fragment: str = "") -> Any:
         {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": ref},
         registry=registry,
         validate_formats=True,
-        formats={"date-time": _is_date_time, "uri": _is_uri},
+        formats=_FAST_FORMATS,
     )
 
 

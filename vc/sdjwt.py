@@ -797,3 +797,52 @@ def _verify_key_binding(
         raise KeyBindingTimeInvalid(f"the KB-JWT is older than {max_iat_age:g} seconds")
     return dict(claims)
 
+
+
+# --- steps, for a pipeline that reports each one (vc/verify.py) --------------------------
+
+
+@dataclass(frozen=True)
+class Processed:
+    """The claims of an SD-JWT with its Disclosures applied; nothing about the signature."""
+
+    claims: dict[str, Any]
+    disclosed: list[ClaimPath]
+    hidden: list[HiddenDigest]
+
+
+def check_header(header: Mapping[str, Any], expected_typ: str | Collection[str] = SD_JWT_VC_TYP) -> str:
+    """The header rules `verify` applies (allowlisted `alg`, no key-carrying members, `typ`); returns the typ."""
+    return _check_header(header, {expected_typ} if isinstance(expected_typ, str) else set(expected_typ))
+
+
+def process(parsed: SdJwt) -> Processed:
+    """Apply the Disclosures (RFC 9901 section 7.1 step 3) and the SD-JWT VC claim rules.
+
+    Refuses what `verify` refuses after the signature: unreferenced, misplaced
+    or conflicting Disclosures, duplicate digests, a selectively disclosed
+    `iss`/`exp`/`cnf`/`vct`/`status`/..., and a missing `vct`. Only meaningful
+    once the issuer's signature over `parsed.payload` has been checked.
+    """
+    processed = _Processor(parsed.disclosures).run(parsed.payload)
+    for path, _ in processed.disclosed:
+        if len(path) == 1 and path[0] in NEVER_DISCLOSABLE:
+            raise InvalidDisclosure(f"`{path[0]}` must not be selectively disclosable in an SD-JWT VC")
+    if not isinstance(processed.claims.get("vct"), str) or not processed.claims["vct"]:
+        raise MissingVct("an SD-JWT VC must have a `vct` string")
+    return Processed(processed.claims, [path for path, _ in processed.disclosed], processed.hidden)
+
+
+def sd_hash(parsed: SdJwt) -> str:
+    """The `sd_hash` a KB-JWT for this presentation must carry (over everything up to the last `~`)."""
+    return _hash(parsed.sd_alg, parsed.hash_input)
+
+
+def holder_jwk(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """`cnf.jwk` of processed claims; KeyBindingError when there is none."""
+    return _holder_jwk(claims)
+
+
+def issuer_jwt_digest(sd_jwt: str) -> str:
+    """SHA-256 (base64url) of the issuer-signed JWT alone: the same credential whatever is disclosed."""
+    return keys.b64url_encode(hashlib.sha256(sd_jwt.partition("~")[0].encode("ascii", "replace")).digest())

@@ -39,6 +39,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -264,8 +265,24 @@ class StatusEntry:
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
+@lru_cache(maxsize=1024)
+def _good_url(value: str) -> bool:
+    """`_check_url` would accept `value` (answers kept: every credential of a list repeats its URL)."""
+    try:
+        _check_url_uncached(value, "")
+    except StatusListError:
+        return False
+    return True
+
+
 def _check_url(value: Any, what: str) -> str:
     """An absolute http(s) URL with a host and no whitespace: the list's address."""
+    if type(value) is str and len(value) <= 2048 and _good_url(value):
+        return value
+    return _check_url_uncached(value, what)
+
+
+def _check_url_uncached(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise StatusListError(f"{what} must be a URL string")
     if _SPACE_OR_CONTROL.search(value):

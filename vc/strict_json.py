@@ -57,12 +57,50 @@ def _too_deep(value: Any, limit: int) -> bool:
     return False
 
 
+# orjson reads an integer beyond 64 bits as a float (the standard library: an int); only a
+# run of 19 or more digits can be one. Digits become "0", everything else a space, then look.
+_DIGIT_RUNS = bytes.maketrans(bytes(range(256)), bytes(48 if 48 <= b <= 57 else 32 for b in range(256)))
+_LONG_RUN = b"0" * 19
+_SLOW = object()
+
+
+def _fast_loads(data: str | bytes) -> Any:
+    """orjson, when it provably reads `data` exactly as the standard parser below would; else _SLOW.
+
+    Without a `\\u` escape, every `:` of the text is either a member separator
+    or inside a string, and decodes to itself. orjson keeps the last of
+    duplicate members, so re-encoding what it read loses at least the dropped
+    member's `:`: the counts are equal exactly when no member was dropped.
+    NaN, Infinity, numbers beyond a double, invalid UTF-8, a BOM and lone
+    surrogates make orjson raise; integers beyond 64 bits it would read as
+    floats, so a long run of digits goes the standard way too.
+    """
+    raw = data if type(data) is bytes else data.encode("utf-8", "surrogatepass")
+    if b"\\u" in raw or _LONG_RUN in raw.translate(_DIGIT_RUNS):
+        return _SLOW
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return _SLOW
+    if raw.count(b":") != orjson.dumps(value).count(b":"):
+        return _SLOW  # a duplicate member: the standard parser names it
+    return value
+
+
 def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     """Parse JSON strictly: UTF-8 only, no duplicate names, no NaN/Infinity, bounded depth.
 
     Raises DuplicateMember or MalformedToken (both VerificationError) so that a
-    caller reading a token can report them without translation.
+    caller reading a token can report them without translation. Most documents
+    are read by orjson (`_fast_loads`); whatever it cannot provably read the
+    same way goes through the standard library with the checks below.
     """
+    if type(data) is bytes or type(data) is str:
+        value = _fast_loads(data)
+        if value is not _SLOW:
+            if (data.count(b"[") + data.count(b"{") if type(data) is bytes else data.count("[") + data.count("{")) > max_depth and _too_deep(value, max_depth):
+                raise MalformedToken(f"JSON nests deeper than {max_depth} levels")
+            return value
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")

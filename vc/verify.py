@@ -42,7 +42,7 @@ Codes (a check that is not ``passed`` carries one):
   invalid_signature; issuer_unreachable (unknown)
 - issuer_binding: signer_not_issuer (`kid` DID is not the issuer),
   issuer_mismatch (`iss` is not the issuer)
-- data_model: invalid_credential, malformed_token
+- data_model: invalid_credential, malformed_token, wrong_type (a status list credential offered as a credential)
 - validity_period: expired, not_yet_valid, invalid_credential
 - status.<purpose>: revoked, suspended, status_unavailable (unknown),
   status_list_stale (unknown), status_list_not_yet_valid (unknown),
@@ -96,21 +96,50 @@ Rules:
   ``dev_hosts`` (host:port); everything else https (and the fetcher refuses
   private addresses).
 
-Formats: ``detect_format`` routes a value; ``dc+sd-jwt`` (SD-JWT VC) is
-recognised and reported as ``unsupported_format`` until vc/sdjwt.py lands:
-add a branch in ``Verifier.verify_credential`` that fills the same checks.
+SD-JWT VC (``dc+sd-jwt``, vc/sdjwt.py), the same checks by the same names:
+parse, trust, did_resolution, signature (header rules, typ dc+sd-jwt, the
+`kid` key in the assertionMethod of the DID document of `iss`: the DID is
+resolved, JWT VC Issuer Metadata is never fetched), issuer_binding (`kid` DID
+= `iss`), **disclosures** (every Disclosure matches a signed digest once, in
+its place; none of iss/exp/cnf/vct/status disclosed; skipped with
+signature_not_verified when the signature did not verify), data_model (vct,
+NumericDates, cnf.jwk), validity_period (nbf/exp/iat), ``status.status_list``
+(IETF Token Status List, vc/token_status_list.py: fetched like a Bitstring
+list, its statuslist+jwt signed by the same issuer key, `sub` = the
+reference's uri, stale after `exp`/`ttl`; 0x01 = revoked, 0x02 = suspended,
+others status_not_valid; ``Report.status`` gets both a revocation and a
+suspension word), schema (skipped, not_applicable: the type is `vct`, and
+withheld claims would fail a JSON Schema). ``Report.claims`` holds only what
+was disclosed; ``Report.disclosures`` lists the disclosed claim paths and,
+per object or array, how many digests stayed without a Disclosure (hidden
+claims and decoys cannot be told apart: nothing is guessed).
+
+An SD-JWT VC presentation (``<JWT>~<D>~...~<KB-JWT>``) is a presentation
+report: holder_signature (the KB-JWT by cnf.jwk; key_binding_required without
+one), holder_binding (its sd_hash covers exactly these Disclosures),
+data_model (its claims), nonce, audience, validity_period (its iat, at most
+presentation_max_age or KB_JWT_MAX_AGE old), credentials (the credential
+report), subject_binding (the key binding; a disclosed subject DID must be
+that key). A ``{"vp_token": {"<id>": ["<presentation>"], ...}}`` bundle (what a
+wallet share of several credentials yields) is verified part by part, each
+check the worst of its parts', and all parts must be signed by one holder key.
+
+Formats: ``detect_format`` routes a value; ``verify_presentation`` routes
+vp+jwt, SD-JWT+KB and vp_token bundles.
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
+from vc import credential_types, jose, keys, model, schemas, sdjwt, status_list, strict_json, token_status_list
 from vc import did as dids
-from vc import jose, keys, model, schemas, status_list, strict_json
 from vc.cache import Memo
 from vc.errors import (
     BlockedAddress,
@@ -125,8 +154,10 @@ from vc.errors import (
     SkillpassError,
     StatusIndexOutOfRange,
     StatusListError,
+    TokenTooLarge,
     UnknownSchema,
     UnsupportedDIDMethod,
+    WrongType,
 )
 from vc.trust import TRUSTED, UNKNOWN as TRUST_UNKNOWN, TrustRegistry, TrustResult
 
@@ -172,6 +203,17 @@ _SEVERITY = {"valid": 0, "unchecked": 1, "invalid": 2, "unknown": 3, "suspended"
 _MEMO_LIST_ENTRIES = 2 * 1024 * 1024
 
 VC_JWT, VP_JWT, SD_JWT = "vc+jwt", "vp+jwt", "dc+sd-jwt"
+#: A bundle of presentations shaped like an OpenID4VP `vp_token` (see `Verifier.verify_vp_token`).
+VP_TOKEN = "vp_token"
+#: The checks of an SD-JWT VC: a credential's, with `disclosures` (the Disclosures fit the signed digests).
+SD_JWT_CREDENTIAL_CHECKS = (
+    "parse", "trust", "did_resolution", "signature", "issuer_binding", "disclosures",
+    "data_model", "validity_period", "status", "schema",
+)
+#: A KB-JWT has no `exp`: without VerifyOptions.presentation_max_age it may be at most this old.
+KB_JWT_MAX_AGE = timedelta(minutes=5)
+#: vp_token keys (OpenID4VP / DCQL credential query ids).
+_VP_TOKEN_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SD_JWT_DATA = "data:application/dc+sd-jwt,"
 _DATA_PREFIXES = ((_SD_JWT_DATA, SD_JWT), ("data:application/vc+jwt,", VC_JWT), ("data:application/vp+jwt,", VP_JWT))
 
@@ -211,6 +253,10 @@ class Report:
     claims: dict[str, Any] | None = None  # the decoded payload (credential or presentation)
     credentials: list["Report"] = field(default_factory=list)  # inside a presentation
     accept_unknown: frozenset[str] = frozenset()
+    #: SD-JWT VC: the claim paths disclosed, and where digests stayed hidden (never their values).
+    disclosures: dict[str, Any] | None = None
+    #: RFC 7638 thumbprint of the key the holder proved possession of (presentations).
+    holder_key: str | None = field(default=None, repr=False)
 
     def get(self, name: str) -> Check | None:
         for check in self.checks:
@@ -251,6 +297,8 @@ class Report:
             out["validFrom"] = self.valid_from
             out["validUntil"] = self.valid_until
             out["status"] = self.status
+            if self.disclosures is not None:
+                out["disclosures"] = self.disclosures
         else:
             out["holder"] = self.holder
             out["types"] = self.types
@@ -351,6 +399,40 @@ def _is_sd_jwt(value: Any) -> bool:
     return isinstance(value, str) and (value.startswith(_SD_JWT_DATA) or "~" in value)
 
 
+def _sd_jwt_token(value: Any, opts: "VerifyOptions") -> str:
+    """The compact SD-JWT in a value: itself, a data: URL, or an enveloped object's `id`."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    if not isinstance(value, str):
+        raise MalformedToken("expected a compact SD-JWT (`<JWT>~<Disclosure>~...~`)")
+    if value.startswith(_SD_JWT_DATA):
+        value = value[len(_SD_JWT_DATA):]
+    if len(value) > opts.max_token_bytes:
+        raise TokenTooLarge(f"SD-JWT is {len(value)} bytes; the limit is {opts.max_token_bytes}")
+    return value
+
+
+def _iso(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _hidden_summary(hidden: list[sdjwt.HiddenDigest]) -> list[dict[str, Any]]:
+    """Digests without a Disclosure, counted per place: withheld claims and decoys alike, never guessed."""
+    places: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for digest in hidden:
+        place = places.setdefault(
+            (digest.container, digest.array_element),
+            {"path": list(digest.container), "arrayElements": digest.array_element, "digests": 0},
+        )
+        place["digests"] += 1
+    return list(places.values())
+
+
 # --- internals ----------------------------------------------------------------------------
 
 
@@ -412,12 +494,99 @@ def _timestamp(value: Any, member: str) -> float | None:
 def _numeric(payload: Mapping[str, Any], claim: str) -> float | None:
     value = payload.get(claim)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer no date can be (10**400): data_model refuses it, time checks ignore it
+            return None
     return None
+
+
+@lru_cache(maxsize=1024)
+def _plain_http_allowed(url: str, dev_hosts: frozenset[str]) -> bool:
+    """A list URL is https, or plain http on one of `dev_hosts` (answers kept per URL: one per list)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "https":
+        host = f"{(parts.hostname or '').lower()}:{parts.port}" if parts.port else None
+        return host in dev_hosts
+    return True
 
 
 def _fail(name: str, exc: SkillpassError) -> Check:
     return Check(name, FAILED, exc.code, exc.detail)
+
+
+def _kid_did(kid: Any) -> str | None:
+    """The DID of a `kid` DID URL, or None when it is not one."""
+    if not isinstance(kid, str):
+        return None
+    try:
+        return dids.split_did_url(kid)[0]
+    except DIDError:
+        return None
+
+
+def _check_sd_jwt_vc_claims(claims: Mapping[str, Any]) -> None:
+    """SD-JWT VC claim rules beyond SD-JWT's: a `vct` string, NumericDates, a usable `cnf.jwk`."""
+    vct = claims.get("vct")
+    if not isinstance(vct, str) or not vct:
+        raise sdjwt.MissingVct("an SD-JWT VC must have a `vct` string")
+    if "iss" in claims and not isinstance(claims["iss"], str):
+        raise MalformedToken("`iss` must be a string")
+    jose.check_claims(claims)
+    if "cnf" in claims:
+        cnf = claims["cnf"]
+        if not isinstance(cnf, dict) or not isinstance(cnf.get("jwk"), dict):
+            raise sdjwt.KeyBindingError("`cnf` must hold the holder's public key as `jwk`")
+        try:
+            keys.public_key_from_jwk(cnf["jwk"])
+        except SkillpassError as exc:
+            raise sdjwt.KeyBindingError(f"cnf.jwk is not a usable public key: {exc.detail}") from exc
+
+
+def _did_key_thumbprint(did: str) -> str | None:
+    """RFC 7638 thumbprint of the key of a did:key / did:jwk (None for any other or broken DID)."""
+    try:
+        if dids.method_of(did) not in ("key", "jwk"):
+            return None
+        return keys.thumbprint(keys.public_jwk(dids.self_certified_key(did)))
+    except SkillpassError:
+        return None
+
+
+def _vp_token_entries(bundle: Any, opts: "VerifyOptions") -> list[tuple[str, str]]:
+    """(id, presentation) of a `{"vp_token": {id: [presentation, ...]}}` object, strictly."""
+    if not isinstance(bundle, Mapping) or set(bundle) != {"vp_token"}:
+        raise MalformedToken('expected exactly {"vp_token": {"<id>": ["<presentation>", ...]}}')
+    token = bundle["vp_token"]
+    if not isinstance(token, Mapping) or not token:
+        raise MalformedToken("vp_token must be a non-empty object")
+    entries: list[tuple[str, str]] = []
+    for key, values in token.items():
+        if not isinstance(key, str) or not _VP_TOKEN_KEY.fullmatch(key):
+            raise MalformedToken("vp_token ids are 1 to 64 letters, digits, `_` or `-`")
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
+            raise MalformedToken(f"vp_token[{key!r}] must be a non-empty array of presentations (strings)")
+        entries.extend((key, v) for v in values)
+    if len(entries) > opts.max_credentials:
+        raise MalformedToken(f"vp_token holds more than {opts.max_credentials} presentations")
+    return entries
+
+
+_RANK = {FAILED: 3, UNKNOWN: 2, SKIPPED: 1, PASSED: 0}
+
+
+def _combined(name: str, parts: list[tuple[str, "Report"]]) -> Check:
+    """One presentation check of a bundle: the worst outcome among its parts, saying which part."""
+    found = [(key, part.get(name)) for key, part in parts]
+    worst = max((c for _, c in found if c is not None), key=lambda c: _RANK.get(c.status, 3), default=None)
+    if worst is None:
+        return Check(name, FAILED, "not_checked", "no part of the bundle made this check")
+    if worst.status == PASSED:
+        return Check(name, PASSED)
+    if worst.status == SKIPPED and any(c is not None and c.status == PASSED for _, c in found):
+        return Check(name, PASSED, None, "checked where it applies")
+    where = [key for key, c in found if c is not None and c.status == worst.status]
+    return Check(name, worst.status, worst.code, {"parts": where, "detail": worst.detail})
 
 
 # --- the pipeline -------------------------------------------------------------------------
@@ -491,10 +660,16 @@ class Verifier:
         report = Report("credential", accept_unknown=opts.accept_unknown)
         checks = report.checks
         if _is_sd_jwt(credential):
-            # SD-JWT VC (vc/sdjwt.py) plugs in here, filling the same checks.
             report.format = SD_JWT
-            checks.append(Check("parse", FAILED, "unsupported_format", "SD-JWT VC (dc+sd-jwt) is not verified here yet"))
-            return self._rest_skipped(report, CREDENTIAL_CHECKS, "not_parsed")
+            try:
+                parsed = sdjwt.parse(_sd_jwt_token(credential, opts))
+            except SkillpassError as exc:
+                checks.append(_fail("parse", exc))
+                return self._rest_skipped(report, SD_JWT_CREDENTIAL_CHECKS, "not_parsed")
+            checks.append(Check("parse", PASSED))
+            self._sd_jwt_checks(report, parsed, now, opts)
+            report.verified = _verdict(report)
+            return report
         report.format = VC_JWT
         try:
             token = jose.unwrap(credential, jose.VC_MEDIA_TYPE)
@@ -526,48 +701,13 @@ class Verifier:
         report.valid_until = _as_str(payload.get("validUntil"))
 
         # trust: before anything touches the network
-        trust = self.trust.lookup(issuer, now, open_mode=opts.open_mode)
-        report.trust = trust
-        if trust.status == TRUSTED:
-            checks.append(Check("trust", PASSED, None, trust.detail))
-        elif trust.status == TRUST_UNKNOWN:
-            checks.append(Check("trust", UNKNOWN, trust.code, trust.detail))
-        else:
-            checks.append(Check("trust", FAILED, trust.code, trust.detail))
-        may_fetch = trust.status == TRUSTED or trust.status == TRUST_UNKNOWN
+        may_fetch = self._trust_check(report, issuer, now, opts)
 
         kid = header.get("kid")
-        kid_did: str | None = None
-        if isinstance(kid, str):
-            try:
-                kid_did = dids.split_did_url(kid)[0]
-            except DIDError:
-                kid_did = None
+        kid_did = _kid_did(kid)
 
         # did_resolution
-        resolved: _Resolved | None = None
-        gate: _Gate | None = None
-        if not may_fetch:
-            gate = _Gate(SKIPPED, "untrusted_issuer", "nothing is fetched for an issuer that is not trusted")
-        elif issuer is None:
-            gate = _Gate(SKIPPED, "invalid_credential", "the credential names no issuer")
-        elif kid_did is not None and kid_did != issuer:
-            gate = _Gate(SKIPPED, "signer_not_issuer", "the signing key is not the issuer's; its DID is not resolved")
-        if gate is None:
-            try:
-                resolved, source = self._resolve(issuer)
-                checks.append(Check("did_resolution", PASSED, None, source))
-            except BlockedAddress as exc:
-                checks.append(_fail("did_resolution", exc))
-                gate = _Gate(SKIPPED, "did_resolution_failed", "the issuer's DID document is not available")
-            except FetchError as exc:
-                checks.append(Check("did_resolution", UNKNOWN, "issuer_unreachable", exc.detail))
-                gate = _Gate(UNKNOWN, "issuer_unreachable", "the issuer's DID document could not be fetched")
-            except SkillpassError as exc:
-                checks.append(_fail("did_resolution", exc))
-                gate = _Gate(SKIPPED, "did_resolution_failed", "the issuer's DID document is not usable")
-        else:
-            checks.append(Check("did_resolution", gate.status, gate.code, gate.detail))
+        resolved, gate = self._issuer_resolution(report, issuer, kid_did, may_fetch)
 
         # signature
         signature_ok = False
@@ -603,6 +743,9 @@ class Verifier:
         try:
             model.check_credential(payload)
             jose.check_claims(payload)
+            if status_list.CREDENTIAL_TYPE in report.types:
+                # a vc+jwt like any other, but a list of bits: it says nothing about anyone
+                raise WrongType("a BitstringStatusListCredential is a status list, not a credential to verify or keep")
             checks.append(Check("data_model", PASSED))
         except SkillpassError as exc:
             checks.append(_fail("data_model", exc))
@@ -626,6 +769,48 @@ class Verifier:
             checks.append(Check("schema", SKIPPED, gate.code, gate.detail))
         else:
             checks.append(self._schema(decoded))
+
+    def _trust_check(self, report: Report, issuer: str | None, now: datetime, opts: VerifyOptions) -> bool:
+        """The `trust` check (the registry's word, before anything touches the network); True: may fetch."""
+        trust = self.trust.lookup(issuer, now, open_mode=opts.open_mode)
+        report.trust = trust
+        if trust.status == TRUSTED:
+            report.checks.append(Check("trust", PASSED, None, trust.detail))
+        elif trust.status == TRUST_UNKNOWN:
+            report.checks.append(Check("trust", UNKNOWN, trust.code, trust.detail))
+        else:
+            report.checks.append(Check("trust", FAILED, trust.code, trust.detail))
+        return trust.status == TRUSTED or trust.status == TRUST_UNKNOWN
+
+    def _issuer_resolution(
+        self, report: Report, issuer: str | None, kid_did: str | None, may_fetch: bool
+    ) -> tuple["_Resolved | None", "_Gate | None"]:
+        """The `did_resolution` check: the issuer's DID document, unless a gate says why not."""
+        checks = report.checks
+        resolved: _Resolved | None = None
+        gate: _Gate | None = None
+        if not may_fetch:
+            gate = _Gate(SKIPPED, "untrusted_issuer", "nothing is fetched for an issuer that is not trusted")
+        elif issuer is None:
+            gate = _Gate(SKIPPED, "invalid_credential", "the credential names no issuer")
+        elif kid_did is not None and kid_did != issuer:
+            gate = _Gate(SKIPPED, "signer_not_issuer", "the signing key is not the issuer's; its DID is not resolved")
+        if gate is None:
+            try:
+                resolved, source = self._resolve(issuer)  # type: ignore[arg-type]
+                checks.append(Check("did_resolution", PASSED, None, source))
+            except BlockedAddress as exc:
+                checks.append(_fail("did_resolution", exc))
+                gate = _Gate(SKIPPED, "did_resolution_failed", "the issuer's DID document is not available")
+            except FetchError as exc:
+                checks.append(Check("did_resolution", UNKNOWN, "issuer_unreachable", exc.detail))
+                gate = _Gate(UNKNOWN, "issuer_unreachable", "the issuer's DID document could not be fetched")
+            except SkillpassError as exc:
+                checks.append(_fail("did_resolution", exc))
+                gate = _Gate(SKIPPED, "did_resolution_failed", "the issuer's DID document is not usable")
+        else:
+            checks.append(Check("did_resolution", gate.status, gate.code, gate.detail))
+        return resolved, gate
 
     def _validity(self, payload: Mapping[str, Any], now: datetime, opts: VerifyOptions) -> Check:
         try:
@@ -763,11 +948,9 @@ class Verifier:
         opts: VerifyOptions,
     ) -> Check:
         url = entry.list_url
-        parts = urlsplit(url)
-        if parts.scheme.lower() != "https":
-            host = f"{(parts.hostname or '').lower()}:{parts.port}" if parts.port else None
-            if host not in self.dev_hosts:
-                return Check("status", FAILED, "blocked_address", f"status list over plain http refused: {url[:200]}")
+        refused = self._plain_http_refused(url)
+        if refused is not None:
+            return refused
         try:
             fetched = self._fetch(url)
         except BlockedAddress as exc:
@@ -850,6 +1033,414 @@ class Verifier:
             valid_until = min(valid_until or exp, exp)
         return _VerifiedList(bits, valid_from, valid_until)
 
+    # --- SD-JWT VC (dc+sd-jwt) -------------------------------------------------------------
+
+    def _sd_jwt_checks(self, report: Report, parsed: sdjwt.SdJwt, now: datetime, opts: VerifyOptions) -> None:
+        """The credential checks of an SD-JWT VC, in the order and with the names of a vc+jwt's.
+
+        The issuer is `iss` (a DID); its key is the `kid` DID URL in the
+        `assertionMethod` of its DID document, exactly as for a vc+jwt: JWT VC
+        Issuer Metadata is never fetched. `disclosures` checks the Disclosures
+        against the signed digests; hidden claims are reported by place and
+        number of digests only. The status is a Token Status List. `schema`
+        is skipped: the type is `vct`, and claims the holder withheld would
+        make a JSON Schema of the whole credential fail.
+        """
+        checks = report.checks
+        header, payload = parsed.header, parsed.payload
+        issuer = _as_str(payload.get("iss")) or None
+        report.issuer = issuer
+        vct = _as_str(payload.get("vct"))
+        known = credential_types.type_for_vct(vct)  # what the (signed) vct claims, like a vc+jwt's `type`
+        report.types = ([*known.types, vct] if known else [vct]) if vct else []
+
+        may_fetch = self._trust_check(report, issuer, now, opts)
+        kid = header.get("kid")
+        kid_did = _kid_did(kid)
+        resolved, gate = self._issuer_resolution(report, issuer, kid_did, may_fetch)
+
+        # signature
+        signature_ok = False
+        if gate is not None and gate.code == "untrusted_issuer":
+            checks.append(Check("signature", SKIPPED, gate.code, gate.detail))
+        else:
+            try:
+                sdjwt.check_header(header, SD_JWT)
+                if kid_did is None:
+                    raise MalformedToken("header must name the signing key (`kid`) as a DID URL")
+                if resolved is None:
+                    why = gate or _Gate(SKIPPED, "did_resolution_failed", "the issuer's DID document is not available")
+                    checks.append(Check("signature", why.status, why.code, why.detail))
+                else:
+                    jose.verify_signature(parsed.jws, self._key(resolved, kid, "assertionMethod"))
+                    checks.append(Check("signature", PASSED))
+                    signature_ok = True
+            except SkillpassError as exc:
+                checks.append(_fail("signature", exc))
+
+        # issuer_binding: the `kid` DID is `iss`
+        if kid_did is None:
+            checks.append(Check("issuer_binding", FAILED, "malformed_token", "the header names no signing key (`kid`) as a DID URL"))
+        elif issuer is None:
+            checks.append(Check("issuer_binding", FAILED, "issuer_mismatch", "the SD-JWT VC names no issuer (`iss`)"))
+        elif kid_did != issuer:
+            checks.append(Check("issuer_binding", FAILED, "signer_not_issuer", f"the signing key belongs to {kid_did[:120]!r}, not to the issuer"))
+        else:
+            checks.append(Check("issuer_binding", PASSED))
+
+        # disclosures: every Disclosure matches a signed digest, once, in its place
+        claims: dict[str, Any] | None = None
+        try:
+            processed = sdjwt.process(parsed)
+            claims = processed.claims
+            report.disclosures = {
+                "disclosed": [list(path) for path in processed.disclosed],
+                "hidden": _hidden_summary(processed.hidden),
+            }
+            detail = f"{len(processed.disclosed)} disclosed, {len(processed.hidden)} digest(s) without a Disclosure (hidden claims or decoys)"
+            checks.append(Check("disclosures", PASSED if signature_ok else SKIPPED, None if signature_ok else "signature_not_verified", detail))
+        except SkillpassError as exc:
+            checks.append(_fail("disclosures", exc))
+        report.claims = claims
+        subjects = model.subject_ids(claims) if claims else []
+        report.subject = subjects[0] if subjects else None
+
+        # data_model: SD-JWT VC claims (vct, numeric dates, cnf, status)
+        try:
+            _check_sd_jwt_vc_claims(claims if claims is not None else payload)
+            checks.append(Check("data_model", PASSED))
+        except SkillpassError as exc:
+            checks.append(_fail("data_model", exc))
+
+        # validity_period: nbf / exp (and iat not in the future)
+        ts, leeway = now.timestamp(), opts.leeway.total_seconds()
+        nbf, exp, iat = _numeric(payload, "nbf"), _numeric(payload, "exp"), _numeric(payload, "iat")
+        report.valid_from = _iso(nbf if nbf is not None else iat)
+        report.valid_until = _iso(exp)
+        if exp is not None and ts - leeway > exp:
+            checks.append(Check("validity_period", FAILED, "expired", "the credential has expired (`exp`)"))
+        elif nbf is not None and ts + leeway < nbf:
+            checks.append(Check("validity_period", FAILED, "not_yet_valid", "the credential is not valid yet (`nbf`)"))
+        elif iat is not None and ts + leeway < iat:
+            checks.append(Check("validity_period", FAILED, "not_yet_valid", "the credential is issued in the future (`iat`)"))
+        else:
+            checks.append(Check("validity_period", PASSED))
+
+        # status: Token Status List
+        if signature_ok:
+            status_gate = None
+        elif gate is not None:
+            status_gate = _Gate(SKIPPED, gate.code, gate.detail)
+        else:
+            status_gate = _Gate(SKIPPED, "signature_not_verified", "status lists are only fetched for a credential whose signature verified")
+        self._token_status_check(report, payload, issuer, resolved, status_gate, ts, leeway, opts)
+
+        # schema
+        if gate is not None and gate.code == "untrusted_issuer":
+            checks.append(Check("schema", SKIPPED, gate.code, gate.detail))
+        else:
+            checks.append(Check(
+                "schema", SKIPPED, "not_applicable",
+                "an SD-JWT VC is typed by `vct` (Type Metadata), not by a JSON Schema: withheld claims would fail one",
+            ))
+
+    def _token_status_check(
+        self,
+        report: Report,
+        payload: Mapping[str, Any],
+        issuer: str | None,
+        resolved: "_Resolved | None",
+        gate: "_Gate | None",
+        ts: float,
+        leeway: float,
+        opts: VerifyOptions,
+    ) -> None:
+        """`status.status_list`: the entry of the Token Status List the `status` claim points to.
+
+        One list gives both purposes: 0x01 INVALID is `revoked`, 0x02
+        SUSPENDED is `suspended`; `report.status` gets a revocation and a
+        suspension word, as for a vc+jwt with two Bitstring entries.
+        """
+        checks = report.checks
+        raw = payload.get("status")
+        if raw is None:
+            checks.append(Check("status", SKIPPED, "no_status", "the credential has no `status` claim"))
+            return
+        try:
+            reference = token_status_list.parse_reference(raw)
+        except StatusListError as exc:
+            checks.append(_fail("status", exc))
+            return
+        name = "status.status_list"
+        if gate is not None:
+            checks.append(Check(name, SKIPPED, gate.code, gate.detail))
+            report.status.setdefault("revocation", "unchecked")
+            report.status.setdefault("suspension", "unchecked")
+            return
+        assert issuer is not None and resolved is not None
+        check = self._token_status_entry(reference, issuer, resolved, ts, leeway, opts)
+        check.check = name
+        checks.append(check)
+        if check.status == PASSED:
+            words = {"revocation": "valid", "suspension": "valid"}
+        elif check.status == FAILED and check.code == "revoked":
+            words = {"revocation": "revoked", "suspension": "valid"}
+        elif check.status == FAILED and check.code == "suspended":
+            words = {"revocation": "valid", "suspension": "suspended"}
+        else:
+            word = "unknown" if check.status == UNKNOWN else "invalid"
+            words = {"revocation": word, "suspension": word}
+        report.status.update(words)
+
+    def _token_status_entry(
+        self,
+        reference: token_status_list.Reference,
+        issuer: str,
+        resolved: "_Resolved",
+        ts: float,
+        leeway: float,
+        opts: VerifyOptions,
+    ) -> Check:
+        url = reference.uri
+        refused = self._plain_http_refused(url)
+        if refused is not None:
+            return refused
+        try:
+            fetched = self._fetch(url)
+        except BlockedAddress as exc:
+            return _fail("status", exc)
+        except FetchError as exc:
+            return Check("status", UNKNOWN, "status_unavailable", exc.detail)
+        body = fetched.body
+        memo_key = ("statuslist+jwt", url, body, issuer, resolved.version, opts.max_token_bytes, opts.max_list_bytes)
+        verified = self._lists.get(memo_key)
+        if verified is None:
+            verified = self._verify_token_list(body, url, issuer, resolved, opts)
+            if not isinstance(verified, _VerifiedList) or len(verified.bits) <= _MEMO_LIST_ENTRIES:
+                self._lists.put(memo_key, verified)
+            if isinstance(verified, _VerifiedList) and verified.valid_until is not None and self._limit is not None:
+                self._limit(url, verified.valid_until, body=body)
+        if isinstance(verified, _ListProblem):
+            return Check("status", verified.status, verified.code, verified.detail)
+        if verified.valid_until is not None and ts - leeway > verified.valid_until:
+            return Check("status", UNKNOWN, "status_list_stale", "the Status List Token has expired (`exp`); no fresh one was served")
+        if verified.valid_from is not None and ts + leeway < verified.valid_from:
+            return Check("status", UNKNOWN, "status_list_not_yet_valid", "the Status List Token is issued in the future (`iat`)")
+        try:
+            value = verified.bits.get(reference.idx)
+        except StatusListError as exc:
+            return _fail("status", exc)
+        if value == token_status_list.VALID:
+            return Check("status", PASSED, None, "VALID")
+        if value == token_status_list.INVALID:
+            return Check("status", FAILED, "revoked", "the issuer has revoked this credential (INVALID)")
+        if value == token_status_list.SUSPENDED:
+            return Check("status", FAILED, "suspended", "the issuer has suspended this credential (SUSPENDED)")
+        return Check("status", FAILED, "status_not_valid", f"the status is {token_status_list.status_name(value)}, not VALID")
+
+    def _verify_token_list(
+        self, body: bytes, url: str, issuer: str, resolved: "_Resolved", opts: VerifyOptions
+    ) -> "_VerifiedList | _ListProblem":
+        """A fetched Status List Token: signed by the credential's issuer, about `url`; then its list."""
+        try:
+            decoded = jose.decode_jws(body.decode("utf-8").strip(), max_bytes=opts.max_token_bytes)
+        except (UnicodeDecodeError, SkillpassError) as exc:
+            return _ListProblem(FAILED, "invalid_status_list", f"the status list is not a statuslist+jwt: {getattr(exc, 'detail', exc)}")
+        header = decoded.header
+        try:
+            jose.check_header(header, token_status_list.TYP)
+        except SkillpassError as exc:
+            return _ListProblem(FAILED, "status_list_signature_invalid", f"{exc.code}: {exc.detail}")
+        kid_did = dids.split_did_url(header["kid"])[0]
+        if kid_did != issuer:
+            return _ListProblem(FAILED, "status_list_issuer_mismatch", f"the status list is signed by {kid_did[:120]!r}, not by the issuer")
+        try:
+            jose.verify_signature(decoded, self._key(resolved, header["kid"], "assertionMethod"))
+        except SkillpassError as exc:
+            return _ListProblem(FAILED, "status_list_signature_invalid", f"{exc.code}: {exc.detail}")
+        try:
+            jose.check_claims(decoded.payload)
+            checked = token_status_list.check_status_list_token(
+                decoded.payload, uri=url, issuer=issuer, max_bytes=opts.max_list_bytes
+            )
+        except token_status_list.StatusListTokenMismatch as exc:
+            code = "status_list_issuer_mismatch" if "issued by" in str(exc.detail) else "status_list_id_mismatch"
+            return _ListProblem(FAILED, code, exc.detail)
+        except SkillpassError as exc:
+            return _ListProblem(FAILED, exc.code, exc.detail)
+        valid_until = checked.expires_at
+        if checked.ttl is not None:
+            fresh_until = checked.issued_at + checked.ttl
+            valid_until = fresh_until if valid_until is None else min(valid_until, fresh_until)
+        return _VerifiedList(checked.status_list, checked.issued_at, valid_until)  # type: ignore[arg-type]
+
+    def _plain_http_refused(self, url: str) -> Check | None:
+        """Status lists over plain http only from `dev_hosts`."""
+        if _plain_http_allowed(url, self.dev_hosts):
+            return None
+        return Check("status", FAILED, "blocked_address", f"status list over plain http refused: {url[:200]}")
+
+    def verify_sd_jwt_presentation(
+        self,
+        presentation: Any,
+        *,
+        nonce: str | None = None,
+        audience: str | None = None,
+        now: datetime | None = None,
+        options: VerifyOptions | None = None,
+    ) -> Report:
+        """An SD-JWT VC with a Key Binding JWT (`<JWT>~<D>~...~<KB-JWT>`), in a presentation's report.
+
+        The KB-JWT is the presentation: `holder_signature` is its signature by
+        `cnf.jwk` of the (verified) credential, `holder_binding` its `sd_hash`
+        over exactly these Disclosures, `nonce` / `audience` / `validity_period`
+        its `nonce`, `aud` and `iat` (at most VerifyOptions.presentation_max_age,
+        else KB_JWT_MAX_AGE, old). `credentials` holds the one credential report;
+        `subject_binding` is the key binding itself (and a disclosed subject id
+        must name the same key).
+        """
+        opts = options or self.options
+        now = now or datetime.now(timezone.utc)
+        report = Report("presentation", format=SD_JWT, accept_unknown=opts.accept_unknown)
+        checks = report.checks
+        try:
+            parsed = sdjwt.parse(_sd_jwt_token(presentation, opts))
+            kb = jose.decode_jws(parsed.kb_jwt, max_bytes=opts.max_token_bytes) if parsed.kb_jwt else None
+        except SkillpassError as exc:
+            checks.append(_fail("parse", exc))
+            return self._rest_skipped(report, PRESENTATION_CHECKS, "not_parsed")
+        checks.append(Check("parse", PASSED))
+
+        credential = Report("credential", format=SD_JWT, accept_unknown=opts.accept_unknown)
+        credential.checks.append(Check("parse", PASSED))
+        self._sd_jwt_checks(credential, parsed, now, opts)
+        credential.verified = _verdict(credential)
+        report.credentials.append(credential)
+        report.types = list(credential.types)
+
+        # holder_signature: the KB-JWT, signed by cnf.jwk (cnf is never disclosable: read it as signed)
+        cnf = parsed.payload.get("cnf")
+        jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
+        bound = False
+        if kb is None:
+            checks.append(Check("holder_signature", FAILED, "key_binding_required", "the presentation has no Key Binding JWT"))
+        else:
+            report.claims = kb.payload
+            try:
+                sdjwt.check_header(kb.header, sdjwt.KB_JWT_TYP)
+                if not isinstance(jwk, dict):
+                    raise sdjwt.KeyBindingError("the credential names no holder key (`cnf.jwk`)")
+                try:
+                    holder_key = keys.public_key_from_jwk(jwk)
+                except SkillpassError as exc:
+                    raise sdjwt.KeyBindingError(f"cnf.jwk is not a usable public key: {exc.detail}") from exc
+                jose.verify_signature(kb, holder_key)
+                checks.append(Check("holder_signature", PASSED, None, "the Key Binding JWT is signed by cnf.jwk"))
+                report.holder_key = keys.thumbprint(jwk)
+                bound = True
+            except SkillpassError as exc:
+                checks.append(_fail("holder_signature", exc))
+
+        kb_claims: Mapping[str, Any] = kb.payload if kb is not None else {}
+        # holder_binding: the KB-JWT was made for exactly this presentation
+        if kb is None:
+            checks.append(Check("holder_binding", SKIPPED, "no_key_binding", "there is no Key Binding JWT"))
+        elif kb_claims.get("sd_hash") == sdjwt.sd_hash(parsed):
+            checks.append(Check("holder_binding", PASSED, None, "sd_hash covers exactly these Disclosures"))
+        else:
+            checks.append(Check("holder_binding", FAILED, "sd_hash_mismatch", "the KB-JWT was made for another presentation (sd_hash)"))
+
+        # data_model of the KB-JWT
+        try:
+            if kb is not None:
+                for claim, kind in (("iat", (int, float)), ("aud", str), ("nonce", str), ("sd_hash", str)):
+                    value = kb_claims.get(claim)
+                    if isinstance(value, bool) or not isinstance(value, kind):
+                        raise sdjwt.KeyBindingError(f"the KB-JWT lacks a valid `{claim}`")
+                jose.check_claims(kb_claims)
+                checks.append(Check("data_model", PASSED))
+            else:
+                checks.append(Check("data_model", SKIPPED, "no_key_binding", "there is no Key Binding JWT"))
+        except SkillpassError as exc:
+            checks.append(_fail("data_model", exc))
+
+        checks.append(self._nonce(kb_claims, nonce, opts))
+        checks.append(self._audience(kb_claims, audience, opts))
+        checks.append(self._key_binding_time(kb_claims, now, opts) if kb is not None else
+                      Check("validity_period", SKIPPED, "no_key_binding", "there is no Key Binding JWT"))
+        checks.append(self._credentials_check(report.credentials))
+
+        # subject_binding: key binding; a disclosed subject DID must be that key
+        subject = credential.subject
+        report.holder = subject or (f"urn:ietf:params:oauth:jwk-thumbprint:sha-256:{report.holder_key}" if report.holder_key else None)
+        if not bound:
+            checks.append(Check("subject_binding", FAILED, "holder_mismatch", "the holder did not prove possession of the credential's key (cnf.jwk)"))
+        elif subject is not None and _did_key_thumbprint(subject) != report.holder_key:
+            checks.append(Check("subject_binding", FAILED, "holder_mismatch", "the disclosed subject id is not the key the credential is bound to"))
+        else:
+            checks.append(Check("subject_binding", PASSED, None, "bound by cnf.jwk"))
+        report.verified = _verdict(report)
+        return report
+
+    def _key_binding_time(self, claims: Mapping[str, Any], now: datetime, opts: VerifyOptions) -> Check:
+        ts, leeway = now.timestamp(), opts.leeway.total_seconds()
+        iat = _numeric(claims, "iat")
+        if iat is None:
+            return Check("validity_period", FAILED, "iat_missing", "the KB-JWT has no `iat`")
+        if ts + leeway < iat:
+            return Check("validity_period", FAILED, "not_yet_valid", "the KB-JWT was issued in the future (`iat`)")
+        max_age = opts.presentation_max_age or KB_JWT_MAX_AGE
+        if ts - iat > max_age.total_seconds() + leeway:
+            return Check("validity_period", FAILED, "presentation_too_old", f"the KB-JWT is older than {int(max_age.total_seconds())} seconds")
+        return Check("validity_period", PASSED)
+
+    def verify_vp_token(
+        self,
+        bundle: Any,
+        *,
+        nonce: str | None = None,
+        audience: str | None = None,
+        now: datetime | None = None,
+        options: VerifyOptions | None = None,
+    ) -> Report:
+        """Several presentations in one OpenID4VP-shaped object: `{"vp_token": {"<id>": ["<presentation>"], ...}}`.
+
+        Each value is a vp+jwt or an SD-JWT VC with a KB-JWT (what a skillpass
+        share of several credentials, some selectively disclosed, yields). Each
+        is verified against the same nonce and audience; a presentation check
+        of the bundle is the worst of its parts', `credentials` lists every
+        credential, and `holder_binding` also requires every part to be signed
+        by the same holder key.
+        """
+        opts = options or self.options
+        now = now or datetime.now(timezone.utc)
+        report = Report("presentation", format=VP_TOKEN, accept_unknown=opts.accept_unknown)
+        try:
+            entries = _vp_token_entries(bundle, opts)
+        except SkillpassError as exc:
+            report.checks.append(_fail("parse", exc))
+            return self._rest_skipped(report, PRESENTATION_CHECKS, "not_parsed")
+        parts: list[tuple[str, Report]] = []
+        for key, value in entries:
+            if _is_sd_jwt(value):
+                part = self.verify_sd_jwt_presentation(value, nonce=nonce, audience=audience, now=now, options=opts)
+            else:
+                part = self._verify_vp_jwt(value, nonce=nonce, audience=audience, now=now, options=opts)
+            parts.append((key, part))
+        reports = [p for _, p in parts]
+        for name in PRESENTATION_CHECKS:
+            report.checks.append(_combined(name, parts))
+        holders = {p.holder_key for p in reports if p.holder_key is not None}
+        if len(holders) > 1:
+            report.replace(Check("holder_binding", FAILED, "holder_mismatch", "the presentations in the bundle are signed by different holders"))
+        report.credentials = [c for p in reports for c in p.credentials]
+        report.holder = next((p.holder for p in reports if p.holder), None)
+        report.holder_key = holders.pop() if len(holders) == 1 else None
+        report.types = sorted({t for p in reports for t in p.types})
+        report.claims = {"presentations": [{"id": key, "format": p.format, "claims": p.claims} for key, p in parts]}
+        report.verified = _verdict(report)
+        return report
+
     # --- schema ------------------------------------------------------------------------
 
     def _schema(self, decoded: jose.DecodedJWS) -> Check:
@@ -899,7 +1490,26 @@ class Verifier:
         now: datetime | None = None,
         options: VerifyOptions | None = None,
     ) -> Report:
-        """Verify a vp+jwt against the nonce and audience this verifier expects."""
+        """Verify a presentation against the nonce and audience this verifier expects.
+
+        A vp+jwt; or an SD-JWT VC with a Key Binding JWT (`verify_sd_jwt_presentation`);
+        or a `{"vp_token": {...}}` bundle of those (`verify_vp_token`).
+        """
+        if isinstance(presentation, Mapping) and "vp_token" in presentation:
+            return self.verify_vp_token(presentation, nonce=nonce, audience=audience, now=now, options=options)
+        if _is_sd_jwt(presentation):
+            return self.verify_sd_jwt_presentation(presentation, nonce=nonce, audience=audience, now=now, options=options)
+        return self._verify_vp_jwt(presentation, nonce=nonce, audience=audience, now=now, options=options)
+
+    def _verify_vp_jwt(
+        self,
+        presentation: Any,
+        *,
+        nonce: str | None = None,
+        audience: str | None = None,
+        now: datetime | None = None,
+        options: VerifyOptions | None = None,
+    ) -> Report:
         opts = options or self.options
         now = now or datetime.now(timezone.utc)
         report = Report("presentation", format=VP_JWT, accept_unknown=opts.accept_unknown)
@@ -925,8 +1535,10 @@ class Verifier:
             if dids.method_of(kid_did) not in ("key", "jwk"):
                 raise UnsupportedDIDMethod("a holder signs with a did:key or did:jwk")
             resolved, _ = self._resolve(kid_did)
-            jose.verify_signature(decoded, self._key(resolved, kid, "authentication"))
+            holder_public = self._key(resolved, kid, "authentication")
+            jose.verify_signature(decoded, holder_public)
             checks.append(Check("holder_signature", PASSED))
+            report.holder_key = keys.thumbprint(keys.public_jwk(holder_public))
         except SkillpassError as exc:
             checks.append(_fail("holder_signature", exc))
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from vc.cache import CachingFetcher, Memo, parse_cache_control
-from vc.errors import BlockedAddress, FetchError
+from vc.errors import BlockedAddress, FetchError, HTTPStatusError
 from vc.fetch import Fetched
 
 
@@ -198,6 +198,17 @@ def test_blocked_addresses_keep_their_type(origin, clock):
     for _ in range(2):
         with pytest.raises(BlockedAddress):
             cache(URL)
+    assert len(origin.calls) == 1
+
+
+def test_remembered_http_errors_keep_their_type_and_status(origin, clock):
+    """HTTPStatusError takes (status, url): the remembered copy must be rebuilt with both (was a TypeError, a 500)."""
+    origin.fail = HTTPStatusError(404, URL)
+    cache = CachingFetcher(origin, clock=clock)
+    for _ in range(3):
+        with pytest.raises(HTTPStatusError) as caught:
+            cache(URL)
+        assert caught.value.status == 404 and caught.value.detail == f"HTTP 404 from {URL}"
     assert len(origin.calls) == 1
 
 

@@ -172,6 +172,70 @@ def test_max_depth_can_be_lowered():
     refused(MalformedToken, "malformed_token", "[[[1]]]", max_depth=2)
 
 
+# --- the orjson fast path reads exactly what the standard parser reads -------------
+
+
+def _standard(data):
+    """What the standard-library path alone makes of `data` (value, or exception type and code)."""
+    fast = strict_json._fast_loads
+    try:
+        strict_json._fast_loads = lambda _data: strict_json._SLOW
+        return strict_json.loads(data)
+    except MalformedToken as exc:
+        return (type(exc), exc.code)
+    finally:
+        strict_json._fast_loads = fast
+
+
+def _either(data):
+    try:
+        return strict_json.loads(data)
+    except MalformedToken as exc:
+        return (type(exc), exc.code)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"iss":"did:web:a","iss":"did:web:a"}',  # a duplicate with the same value
+        '{"a":{"b":"x:y","b":"x:y"}}',
+        '{"a":[{"k":1},{"k":1,"k":1}]}',
+        '{"a":"x","a":{}}',  # the dropped member holds no other colon
+        '{"a":{},"a":"x"}',
+        '{"a\\/b":1,"a/b":2}',  # one name, two spellings without a \u escape
+        '{"u":"https://a.example/x","v":{"w":"did:web:a:b","w":"did:web:a:b"}}',
+        '{"n":18446744073709551616}',  # beyond 64 bits: orjson would read a float
+        '{"n":-9223372036854775809}',
+        '{"n":12345678901234567890123}',
+        '{"n":1e400}',
+        '{"a":"\\u003a","a":"x"}',  # an escaped colon cannot hide a duplicate
+        '{"s":"\\u0000"}',
+        '{"a":1.0,"b":1e5,"c":-0.0,"d":5e-324,"e":1.7976931348623157e308}',
+        '{"a":true,"b":null,"c":[],"d":{}}',
+        '{"a":"é😀 ✓","b":"line\\nbreak","c":"quote\\"colon:"}',
+        "[" * 64 + "]" * 64,
+        "[" * 65 + "]" * 65,
+        '\ufeff{}',
+        '{"a":"\\ud800"}',
+    ],
+)
+def test_fast_path_agrees_with_the_standard_parser(text):
+    for data in (text, text.encode("utf-8")):
+        assert _either(data) == _standard(data)
+        assert type(_either(data)) is type(_standard(data))
+
+
+def test_fast_path_refuses_duplicates_with_the_standard_detail():
+    err = refused(DuplicateMember, "duplicate_member", b'{"a":{"iss":"x"},"b":1,"a":{"iss":"x"}}')
+    assert "'a'" in str(err.detail)
+
+
+def test_big_integers_stay_integers():
+    value = strict_json.loads(b'{"n":18446744073709551616,"m":[123456789012345678901]}')
+    assert value == {"n": 18446744073709551616, "m": [123456789012345678901]}
+    assert type(value["n"]) is int
+
+
 # --- dumps ------------------------------------------------------------------------
 
 

@@ -420,10 +420,13 @@ def test_duplicate_member_in_payload(verifier, issuer, holder):
     assert statuses(report)["parse"] == (FAILED, "duplicate_member")
 
 
-def test_sd_jwt_is_recognised_but_not_yet_verified(verifier):
+def test_sd_jwt_is_routed_to_the_sd_jwt_checks(verifier):
+    # SD-JWT VCs are verified in tests/vc/test_verify_sdjwt.py; here only the routing.
     report = verifier.verify_credential("eyJhbGciOiJFZERTQSJ9.e30.c2ln~WyJhIiwiYiJd~", now=NOW)
-    assert report.format == "dc+sd-jwt"
-    assert statuses(report)["parse"] == (FAILED, "unsupported_format")
+    assert report.format == "dc+sd-jwt" and report.verified is False
+    assert statuses(report)["parse"] == (PASSED, None)
+    assert "disclosures" in statuses(report)
+    assert verifier.verify_credential("not~an~sd-jwt", now=NOW).get("parse").status == FAILED
     assert detect_format({"id": "data:application/dc+sd-jwt,abc~"}) == "dc+sd-jwt"
 
 
