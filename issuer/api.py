@@ -58,6 +58,10 @@ class IssueRequest(Strict):
     """Subject data of one credential; the service sets everything else."""
 
     type: str = Field(description="microcredential | skill-attestation")
+    format: Literal["vc+jwt", "dc+sd-jwt"] = Field(
+        default="vc+jwt",
+        description="vc+jwt (W3C VC-JOSE) or dc+sd-jwt (SD-JWT VC: the holder can hide the claims the type marks hideable)",
+    )
     subject: dict[str, Any]
     holder: str | None = Field(default=None, max_length=2048, description="the holder's did:key or did:jwk")
     validUntil: str | None = Field(default=None, max_length=64)
@@ -143,9 +147,11 @@ class DidDocument(Loose):
 
 class IssuedCredential(Loose):
     id: str
-    format: Literal["vc+jwt"]
-    credential: str = Field(description="compact JWS, application/vc+jwt")
-    status: list[dict[str, str]]
+    format: Literal["vc+jwt", "dc+sd-jwt"]
+    credential: str = Field(description="vc+jwt: compact JWS (application/vc+jwt); dc+sd-jwt: `<JWT>~<Disclosure>~...~` (application/dc+sd-jwt)")
+    status: list[dict[str, str]] | dict[str, Any] = Field(
+        description="vc+jwt: its BitstringStatusListEntry list; dc+sd-jwt: its `status` claim ({status_list: {idx, uri}})"
+    )
 
 
 class BatchItemResult(Loose):
@@ -186,6 +192,21 @@ class CredentialList(Loose):
 class AuditList(Loose):
     items: list[dict[str, Any]]
     next: int | None = None
+
+
+class TypeMetadata(Loose):
+    """SD-JWT VC Type Metadata (draft-ietf-oauth-sd-jwt-vc)."""
+
+    vct: str
+    display: list[dict[str, Any]]
+    claims: list[dict[str, Any]]
+
+
+class JwtVcIssuerMetadata(Loose):
+    """JWT VC Issuer Metadata (draft-ietf-oauth-sd-jwt-vc): `issuer` is the provider's DID (= `iss`)."""
+
+    issuer: str
+    jwks: dict[str, Any]
 
 
 class VcApiIssueResponse(Loose):

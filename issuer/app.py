@@ -6,13 +6,14 @@ import logging
 
 from flask import Flask
 
-from issuer import api_keys, credentials, meta, providers, signing_keys, status, vcapi
+from issuer import api_keys, credentials, meta, providers, sd_jwt_vc, signing_keys, status, vcapi
 from issuer.config import Config, ConfigError
 from issuer.errors import STATUS
 from issuer.models import metadata
 from issuer.state import IssuerState
+from skillpass import migrations
 from skillpass.db import make_engine
-from skillpass.web import add_security_headers, register_error_handlers
+from skillpass.web import add_security_headers, install_request_guards, register_error_handlers
 from vc import did as dids
 from vc import key_sealing
 from vc.errors import DIDError
@@ -51,14 +52,19 @@ def create_app(config: Config | None = None) -> Flask:
         log.warning("ISSUER_ADMIN_TOKEN is not set: the admin API (/admin/...) is disabled")
 
     engine = make_engine(config.database_url)
-    metadata.create_all(engine)
+    try:
+        migrations.prepare_database("issuer", engine, metadata, auto_migrate=config.auto_migrate)
+    except migrations.SchemaOutOfDate as exc:
+        engine.dispose()
+        raise ConfigError(str(exc.detail)) from None
 
-    app = Flask("issuer")
+    app = Flask("issuer", static_folder=None)  # a JSON API: no static route
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["issuer"] = IssuerState(config=config, engine=engine, master_key=master_key)
-    for blueprint in (meta.bp, providers.bp, signing_keys.bp, api_keys.bp, credentials.bp, status.bp, vcapi.bp):
+    for blueprint in (meta.bp, providers.bp, signing_keys.bp, api_keys.bp, credentials.bp, status.bp, vcapi.bp, sd_jwt_vc.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app, STATUS)
+    install_request_guards(app, own_origins=(config.base_url,))
     add_security_headers(app)
     return app

@@ -184,3 +184,46 @@ def purge(ctx: click.Context) -> None:
     """Forget signed credentials whose retention period (ISSUER_RETENTION_DAYS) has ended."""
     state = _state(ctx)
     click.echo(f"forgot {issuance.maybe_purge(state, force=True)} signed credentials")
+
+
+@group.command("rebuild-status")
+@click.option("--provider", "slug", default=None, help="one provider (default: every provider)")
+@click.option("--start-new-lists", is_flag=True,
+              help="after restoring an OLDER backup: also start a new list per purpose, so no index given out "
+                   "after the backup can be given out again")
+@click.pass_context
+def rebuild_status(ctx: click.Context, slug: str | None, start_new_lists: bool) -> None:
+    """Recompute every status list's bits from the credential states and re-publish them.
+
+    For after a restore or a suspected inconsistency: revocation bits = revoked
+    credentials, suspension bits = suspended ones, every list's version bumped
+    so every running worker re-signs it at its next request. Safe while the
+    service runs (the provider is locked for the moment it takes).
+    """
+    from sqlalchemy import select
+
+    from issuer import statuslists
+    from issuer.models import Provider
+
+    state = _state(ctx)
+    with read_session(state.engine) as session:
+        if slug is None:
+            providers = list(session.execute(select(Provider).order_by(Provider.slug)).scalars())
+        else:
+            try:
+                providers = [tenancy.get_provider(session, slug)]
+            except SkillpassError as exc:
+                raise _fail(exc) from None
+    corrected = 0
+    for provider in providers:
+        for item in statuslists.rebuild(state, provider.id, start_new_lists=start_new_lists):
+            statuslists.publish(state, provider.slug, item.purpose, item.number)  # signs: the key opens, the list is servable
+            corrected += item.corrected_bits
+            if item.version == 0:
+                click.echo(f"{provider.slug} {item.purpose}/{item.number}: new list, issuance continues here")
+                continue
+            click.echo(
+                f"{provider.slug} {item.purpose}/{item.number}: {item.corrected_bits} bit(s) corrected, "
+                f"{item.marked_used} index(es) marked used, version {item.version}"
+            )
+    click.echo(f"rebuilt the status lists of {len(providers)} provider(s); {corrected} bit(s) corrected", err=True)

@@ -36,8 +36,11 @@ def _int(environ: Mapping[str, str], name: str, default: int, minimum: int = 0) 
     return value
 
 
-def _flag(environ: Mapping[str, str], name: str) -> bool:
-    return environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+def _flag(environ: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    return raw in ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class Config:
     max_batch: int = 1000
     #: Key type of new providers unless they ask for another.
     default_key_type: str = "Ed25519"
+    #: Upgrade a database that is behind at start (an empty one is always created); see skillpass/migrations.py.
+    auto_migrate: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Config":
@@ -99,6 +104,7 @@ class Config:
             did_max_age=_int(env, "ISSUER_DID_MAX_AGE", 300),
             max_batch=_int(env, "ISSUER_MAX_BATCH", 1000, minimum=1),
             default_key_type=key_type,
+            auto_migrate=_flag(env, "ISSUER_AUTO_MIGRATE", dev),
         )
 
     def with_(self, **changes) -> "Config":  # type: ignore[no-untyped-def]

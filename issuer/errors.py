@@ -32,6 +32,12 @@ class HolderMismatch(RequestError):
     code = "holder_mismatch"
 
 
+class HolderKeyUnusable(RequestError):
+    """A dc+sd-jwt needs the holder's public key (cnf.jwk); the holder DID does not give one."""
+
+    code = "holder_key_unusable"
+
+
 class InvalidValidity(RequestError):
     """`validUntil` is not a date-time in the future."""
 

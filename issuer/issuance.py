@@ -11,12 +11,23 @@ The pipeline is the same for one credential and a batch of a thousand:
    Idempotency-Key (whose unique constraint settles concurrent duplicates).
 If step 4 fails the indices of step 2 stay allocated: never reused, their bit
 never set; nothing refers to them.
+
+Formats: `vc+jwt` (the default) is the W3C credential as a JWS. `dc+sd-jwt`
+is the same subject data as an SD-JWT VC: `vct` (<base>/vct/<type>), `iss`
+(the provider's did:web), `iat`, `exp` (validUntil), `jti` (the credential
+id), `cnf.jwk` (the holder's key, from its did:key / did:jwk), `status`
+(Token Status List: the revocation index in `status/token/<n>`), `name`, and
+`credentialSubject` / `evidence` with the claims the type marks hideable
+(vc/credential_types.py) as Disclosures, each container padded with 2 to 5
+decoy digests so their number tells nothing. Both formats share one status
+allocation and one state (issuer/statuslists.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import time
 import uuid
 from dataclasses import dataclass
@@ -35,6 +46,7 @@ from issuer.errors import (
     AlreadySuspended,
     CredentialNotFound,
     FieldNotAllowed,
+    HolderKeyUnusable,
     HolderMismatch,
     IdempotencyConflict,
     IdempotencyMismatch,
@@ -47,12 +59,16 @@ from issuer.models import Credential, IdempotencyRecord, Provider, aware, bulk_i
 from issuer.state import IssuerState
 from skillpass.db import read_session, write_transaction
 from skillpass.web import RequestError, pydantic_errors
-from vc import credential_types, jose, model, schemas, status_list
-from vc.errors import InvalidCredential, SchemaValidationError, UnknownSchema
+from vc import credential_types, jose, keys, model, schemas, sdjwt, status_list
+from vc import did as dids
+from vc.errors import InvalidCredential, SchemaValidationError, SkillpassError, UnknownSchema
 
 #: Members of a credential only the service sets; a body naming them is refused.
 RESERVED = ("@context", "id", "issuer", "validFrom", "credentialSchema", "credentialStatus", "proof", "iss")
 PURGE_INTERVAL = 3600.0
+VC_JWT, SD_JWT = "vc+jwt", "dc+sd-jwt"
+#: Decoy digests per container of hideable claims: at least this many, plus 0..3 at random.
+MIN_DECOYS, EXTRA_DECOYS = 2, 4
 
 
 @dataclass
@@ -63,6 +79,9 @@ class Prepared:
     subject: dict[str, Any]
     evidence: list[dict[str, Any]] | None
     valid_until: datetime | None
+    format: str = VC_JWT
+    #: dc+sd-jwt: the holder's public key for `cnf.jwk` (from its did:key / did:jwk).
+    holder_jwk: dict[str, str] | None = None
 
     @property
     def holder(self) -> str | None:
@@ -76,6 +95,16 @@ class Prepared:
         else:
             name = (self.subject.get("skill") or {}).get("targetName")
         return name if isinstance(name, str) else None
+
+
+def holder_jwk(did: str, pointer: str) -> dict[str, str]:
+    """The public JWK of a holder's did:key / did:jwk (its authentication key), for `cnf.jwk`."""
+    try:
+        return keys.public_jwk(dids.self_certified_key(did))
+    except SkillpassError:
+        raise HolderKeyUnusable(
+            [{"pointer": pointer, "message": "a dc+sd-jwt is bound to the holder's key: give a did:key or did:jwk with a signing key"}]
+        ) from None
 
 
 def body_hash(payload: Any) -> str:
@@ -155,7 +184,10 @@ def prepare(payload: Any, now: datetime | None = None) -> Prepared:
         subject_pointer="/subject", evidence_pointer="/evidence",
         holder_pointer="/holder" if request.holder is not None else None,
     )
-    return Prepared(ct, subject, request.evidence, parse_valid_until(request.validUntil, "/validUntil", now))
+    jwk = None
+    if request.format == SD_JWT and isinstance(subject.get("id"), str):
+        jwk = holder_jwk(subject["id"], "/holder" if request.holder is not None else "/subject/id")
+    return Prepared(ct, subject, request.evidence, parse_valid_until(request.validUntil, "/validUntil", now), request.format, jwk)
 
 
 # --- issuing --------------------------------------------------------------------
@@ -166,8 +198,44 @@ def _status_entries(state: IssuerState, slug: str, rev: tuple[int, int], sus: tu
     return [maker(rev, "revocation"), maker(sus, "suspension")]
 
 
-def issued_body(credential_id: str, token: str, status: list[dict[str, str]]) -> dict[str, Any]:
-    return {"id": credential_id, "format": "vc+jwt", "credential": token, "status": status}
+def issued_body(credential_id: str, token: str, status: list[dict[str, str]] | dict[str, Any]) -> dict[str, Any]:
+    """What issuance answers: the credential, its format, and its status (entries, or the `status` claim)."""
+    fmt = SD_JWT if "~" in token else VC_JWT
+    return {"id": credential_id, "format": fmt, "credential": token, "status": status}
+
+
+def sd_jwt_claims(item: Prepared, credential_id: str) -> dict[str, Any]:
+    """The claims of the SD-JWT VC form (before `iss`, `vct`, `cnf`, `status`, dates are added)."""
+    claims: dict[str, Any] = {"jti": credential_id}
+    if item.name:
+        claims["name"] = item.name
+    claims["credentialSubject"] = item.subject
+    if item.evidence is not None:
+        claims["evidence"] = item.evidence
+    return claims
+
+
+def sign_sd_jwt(
+    state: IssuerState, item: Prepared, credential_id: str, private: keys.PrivateKey, *,
+    kid: str, issuer: str, issued_at: datetime, status: dict[str, Any],
+) -> str:
+    """An SD-JWT VC of `item`: hideable claims per the type's profile, random decoys in each container."""
+    profile = item.ct.sd_jwt
+    assert profile is not None
+    decoys = {path: MIN_DECOYS + secrets.randbelow(EXTRA_DECOYS) for path in profile.decoy_containers}
+    return sdjwt.issue(
+        sd_jwt_claims(item, credential_id),
+        private,
+        kid=kid,
+        issuer=issuer,
+        vct=credential_types.vct_for(state.config.base_url, item.ct),
+        disclosable=profile.disclosable,
+        holder_jwk=item.holder_jwk,
+        decoys=decoys,
+        iat=int(issued_at.timestamp()),
+        exp=int(item.valid_until.timestamp()) if item.valid_until is not None else None,
+        status=status,
+    )
 
 
 class _EntryMaker:
@@ -227,22 +295,27 @@ def issue(
     rows: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     for item, cid, rev, sus in zip(items, ids, revocation, suspension):
-        status = [entries(rev, "revocation"), entries(sus, "suspension")]
-        credential = model.build_credential(
-            issuer=profile,
-            subject=item.subject,
-            types=item.ct.types,
-            contexts=item.ct.context,
-            valid_from=now,
-            valid_until=item.valid_until,
-            credential_id=cid,
-            schema=[item.ct.credential_schema],
-            status=status,
-            evidence=item.evidence,
-            extra={"name": item.name} if item.name else None,
-        )
-        token = jose.sign_credential(credential, private, kid)
-        results.append(issued_body(cid, token, status))
+        if item.format == SD_JWT:
+            reference = statuslists.token_status_reference(state, provider.slug, rev)
+            token = sign_sd_jwt(state, item, cid, private, kid=kid, issuer=did, issued_at=now, status=reference)
+            results.append(issued_body(cid, token, reference))
+        else:
+            status = [entries(rev, "revocation"), entries(sus, "suspension")]
+            credential = model.build_credential(
+                issuer=profile,
+                subject=item.subject,
+                types=item.ct.types,
+                contexts=item.ct.context,
+                valid_from=now,
+                valid_until=item.valid_until,
+                credential_id=cid,
+                schema=[item.ct.credential_schema],
+                status=status,
+                evidence=item.evidence,
+                extra={"name": item.name} if item.name else None,
+            )
+            token = jose.sign_credential(credential, private, kid)
+            results.append(issued_body(cid, token, status))
         rows.append({
             "credential_id": cid, "provider_id": provider.id, "type_name": item.ct.name, "holder": item.holder,
             "revocation_list": rev[0], "revocation_index": rev[1],
@@ -252,8 +325,12 @@ def issue(
         })
         events.append({
             "at": now, "provider_id": provider.id, "actor": actor, "action": "credential.issue", "target": cid,
-            "detail": details.get(item.ct.name) or details.setdefault(
-                item.ct.name, json.dumps({"type": item.ct.name, "key": key_row.number}, separators=(",", ":"), sort_keys=True)
+            "detail": details.get(f"{item.ct.name} {item.format}") or details.setdefault(
+                f"{item.ct.name} {item.format}",
+                json.dumps(
+                    {"type": item.ct.name, "key": key_row.number, **({"format": SD_JWT} if item.format == SD_JWT else {})},
+                    separators=(",", ":"), sort_keys=True,
+                ),
             ),
         })
 
@@ -292,6 +369,8 @@ def replay(state: IssuerState, provider: Provider, key: str, digest: str) -> dic
                 "a credential was issued under this Idempotency-Key, but its signed copy is no longer kept "
                 "(ISSUER_RETENTION_DAYS); fetch its record or revoke it"
             )
+        if "~" in token:  # dc+sd-jwt
+            return issued_body(cred.credential_id, token, statuslists.token_status_reference(state, provider.slug, (cred.revocation_list, cred.revocation_index)))
         return issued_body(
             cred.credential_id, token,
             _status_entries(state, provider.slug, (cred.revocation_list, cred.revocation_index), (cred.suspension_list, cred.suspension_index)),
@@ -346,12 +425,15 @@ def record_info(state: IssuerState, provider: Provider, cred: Credential, sessio
         "validUntil": iso(cred.valid_until),
         "signingKey": f"{keystore.provider_did(state, provider.slug)}#{keystore.key_fragment(cred.key_number)}",
         "status": _status_entries(state, provider.slug, (cred.revocation_list, cred.revocation_index), (cred.suspension_list, cred.suspension_index), maker),
+        # The same decisions as the Bitstring entries, as an SD-JWT VC's `status` claim points to them.
+        "tokenStatus": statuslists.token_status_reference(state, provider.slug, (cred.revocation_list, cred.revocation_index)),
     }
     info = {k: v for k, v in info.items() if v is not None}
     if session is not None:
         info["history"] = [audit.as_dict(e) for e in reversed(audit.events(session, provider.id, target=cred.credential_id, limit=1000))]
         token = _retained_token(cred)
         if token is not None:
+            info["format"] = SD_JWT if "~" in token else VC_JWT
             info["credential"] = token
     return info
 
@@ -401,6 +483,8 @@ def change_state(state: IssuerState, provider: Provider, credential_id: str, act
             raise AlreadyRevoked("the credential is revoked; revocation is permanent and cannot be changed")
         if action == "revoke":
             statuslists.set_bit(session, provider.id, "revocation", cred.revocation_list, cred.revocation_index, 1)
+            if cred.state == "suspended":  # revoked supersedes suspended: the suspension list shows only what is suspended now
+                statuslists.set_bit(session, provider.id, "suspension", cred.suspension_list, cred.suspension_index, 0)
             cred.state = "revoked"
         elif action == "suspend":
             if cred.state == "suspended":

@@ -43,7 +43,7 @@ def openapi() -> Response:
             current_app,
             title="skillpass issuer",
             version="0.1.0",
-            description="Training providers issue W3C Verifiable Credentials (vc+jwt), publish Bitstring Status Lists and revoke.",
+            description="Training providers issue W3C Verifiable Credentials (vc+jwt) and SD-JWT VCs (dc+sd-jwt), publish Bitstring and Token Status Lists and revoke.",
             security_schemes=SECURITY_SCHEMES,
         )
     )

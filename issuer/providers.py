@@ -70,7 +70,7 @@ def provider_audit(slug: str) -> Response:
 
 
 @bp.get("/providers/<slug>/did.json")
-@documented(responses={200: DidDocument}, tags=("public",))
+@documented(responses={200: (DidDocument, "application/did+json")}, tags=("public",))
 def did_document(slug: str) -> Response:
     """The provider's DID document (did:web): current and retired keys."""
     state = current()
