@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 KeyType = Literal["Ed25519", "P-256"]
 EMAIL = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
@@ -65,10 +65,11 @@ class PasswordChange(Strict):
 
 
 class CredentialImport(Strict):
-    """A credential to keep: compact vc+jwt, or an EnvelopedVerifiableCredential object."""
+    """A credential to keep: compact vc+jwt, an EnvelopedVerifiableCredential object, or an SD-JWT VC."""
 
     credential: str | dict[str, Any] = Field(
-        description="compact JWS (application/vc+jwt) or {type: EnvelopedVerifiableCredential, id: data:application/vc+jwt,...}"
+        description="compact JWS (application/vc+jwt), {type: EnvelopedVerifiableCredential, id: data:application/vc+jwt,...}, "
+        "or an SD-JWT VC as issued, every Disclosure and no KB-JWT (`<JWT>~<Disclosure>~...~`, application/dc+sd-jwt)"
     )
     labels: list[str] = Field(default_factory=list, max_length=MAX_LABELS)
     note: str | None = Field(default=None, max_length=2000)
@@ -121,10 +122,20 @@ class CredentialQuery(Strict):
 # --- shares -------------------------------------------------------------------------
 
 
+#: A claim path: object member names, array indices, null for every element of an array.
+ClaimPathIn = list[StrictStr | StrictInt | None]
+
+
 class ShareCreate(Strict):
-    """Share credentials by link: which, for how long, how often, why."""
+    """Share credentials by link: which, for how long, how often, why; for SD-JWT VCs, which claims."""
 
     credential_ids: list[str] = Field(min_length=1, max_length=50, description="ids of credentials in your wallet")
+    disclose: dict[str, list[ClaimPathIn]] | None = Field(
+        default=None,
+        max_length=50,
+        description="per dc+sd-jwt credential id: the claim paths to reveal (see `disclosable` of GET /credentials/{id}); "
+        "every hideable claim not listed stays hidden, and a dc+sd-jwt not named here reveals none. Not for vc+jwt.",
+    )
     expires_in: int | None = Field(
         default=None, ge=60, description="seconds until the LINK expires (default 30 days, at most WALLET_SHARE_MAX_DAYS)"
     )
@@ -173,6 +184,11 @@ class Registered(TokenOut):
     account: Profile
 
 
+class Erased(Loose):
+    erased: Literal[True]
+    removed: dict[str, int] = Field(description="rows removed, per table")
+
+
 class Skill(Loose):
     uri: str
     name: str | None = None
@@ -194,15 +210,25 @@ class CredentialOut(Loose):
     credential_valid_until: str | None = Field(default=None, description="the credential's validUntil; null: no end")
     status: str = Field(description="at the last check: valid, revoked, suspended, expired, not_yet_valid, invalid, unknown")
     checked_at: str
+    format: Literal["vc+jwt", "dc+sd-jwt"] | None = None
     labels: list[str]
     note: str | None = None
     imported_at: str
 
 
+class Disclosable(Loose):
+    path: list[str | int | None]
+    label: dict[str, str]
+    value: Any = None
+
+
 class CredentialDetail(CredentialOut):
-    credential: str = Field(description="the signed credential (application/vc+jwt)")
+    credential: str = Field(description="the signed credential (application/vc+jwt, or application/dc+sd-jwt with every Disclosure)")
     document: dict[str, Any]
     report: dict[str, Any]
+    disclosable: list[Disclosable] | None = Field(
+        default=None, description="dc+sd-jwt: the claims you can hide or reveal in a share (paths for `disclose`)"
+    )
 
 
 class CredentialPage(Loose):
@@ -220,6 +246,8 @@ class ShareCredential(Loose):
     issuer: str
     status: str
     credential_valid_until: str | None = Field(default=None, description="the credential's own validUntil, not the link's")
+    format: str | None = None
+    disclose: list[list[str | int | None]] | None = Field(default=None, description="dc+sd-jwt: the claim paths this share reveals")
 
 
 class ShareOut(Loose):

@@ -6,13 +6,11 @@ import logging
 from typing import Any, Callable
 
 from flask import Flask
-from sqlalchemy import inspect
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from skillpass import migrations
 from skillpass.db import make_engine
-from skillpass.web import add_security_headers, register_error_handlers
+from skillpass.web import add_security_headers, install_request_guards, register_error_handlers
 from vc import key_sealing
 from vc.errors import SkillpassError
 from wallet import auth, credentials, export, meta, public, shares
@@ -45,18 +43,6 @@ def _master_key(config: Config) -> bytes:
     return key_sealing.parse_master_key(key_sealing.generate_master_key())
 
 
-def prepare_database(engine: Engine, *, auto_migrate: bool) -> None:
-    """Create the schema in an empty database; refuse one that is behind unless migrating is allowed."""
-    current, head = migrations.current_revision(engine), migrations.head_revision("wallet", engine)
-    if current == head:
-        return
-    empty = current is None and not set(metadata.tables) & set(inspect(engine).get_table_names())
-    if empty or auto_migrate:
-        migrations.upgrade("wallet", engine)
-        return
-    migrations.ensure_current("wallet", engine)
-
-
 def create_app(
     config: Config | None = None,
     *,
@@ -86,12 +72,12 @@ def create_app(
 
     engine = make_engine(config.database_url)
     try:
-        prepare_database(engine, auto_migrate=config.auto_migrate)
+        migrations.prepare_database("wallet", engine, metadata, auto_migrate=config.auto_migrate)
     except migrations.SchemaOutOfDate as exc:
         engine.dispose()
         raise ConfigError(str(exc.detail)) from None
 
-    app = Flask("wallet")
+    app = Flask("wallet", static_folder=None)  # a JSON API: no static route
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if config.proxy_hops:
@@ -111,5 +97,6 @@ def create_app(
     for blueprint in (meta.bp, auth.bp, credentials.bp, shares.bp, public.bp, export.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app, STATUS)
+    install_request_guards(app, own_origins=(config.public_url,))
     add_security_headers(app)
     return app

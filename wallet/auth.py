@@ -7,7 +7,7 @@ from flask import Blueprint, Response
 from skillpass.openapi import documented
 from skillpass.web import json_response, parse_body
 from wallet import accounts
-from wallet.api import Login, PasswordChange, Profile, Register, Registered, TokenOut
+from wallet.api import Erased, Login, PasswordChange, Profile, Register, Registered, TokenOut
 from wallet.state import current
 
 bp = Blueprint("auth", __name__)
@@ -61,7 +61,7 @@ def me() -> Response:
 
 
 @bp.delete("/me")
-@documented(responses={200: None}, auth="bearer", tags=("accounts",))
+@documented(responses={200: Erased}, auth="bearer", tags=("accounts",))
 def erase() -> Response:
     """Delete your account and everything in it, at once (right to erasure)."""
     state = current()

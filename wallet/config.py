@@ -20,6 +20,7 @@ keys and the share-link tokens are sealed with it.
 | WALLET_REGISTER_MAX_PER_IP | 20 | registrations per client IP per hour |
 | WALLET_SHARE_MAX_FAILURES_PER_IP | 20 | unknown/revoked share tokens per client IP per window before 429 |
 | WALLET_SHARE_WINDOW | 600 | seconds of the share-guessing window |
+| WALLET_SHARE_MAX_VIEWS_PER_IP | 300 | share-link views (any outcome) per client IP per WALLET_SHARE_WINDOW before 429 |
 | WALLET_PROXY_HOPS | 0 | X-Forwarded-For hops to trust for the client IP |
 | WALLET_TRUST_REGISTRY | (none: no issuer is "trusted") | registry file path or https URL (the verifier's format) |
 | WALLET_TRUST_REFRESH | 3600 | seconds between reloads of a registry URL (a file: on change) |
@@ -114,6 +115,8 @@ class Config:
     #: Failed share-link look-ups (unknown, revoked tokens) per client IP within `share_window` seconds.
     share_max_failures_per_ip: int = 20
     share_window: int = 10 * 60
+    #: Share-link views of any outcome per client IP within `share_window` seconds.
+    share_max_views_per_ip: int = 300
     #: X-Forwarded-For hops to trust for the client IP (0: use the socket's address).
     proxy_hops: int = 0
 
@@ -165,6 +168,7 @@ class Config:
             register_max_per_ip=_int(env, "WALLET_REGISTER_MAX_PER_IP", cls.register_max_per_ip, minimum=1),
             share_max_failures_per_ip=_int(env, "WALLET_SHARE_MAX_FAILURES_PER_IP", cls.share_max_failures_per_ip, minimum=1),
             share_window=_int(env, "WALLET_SHARE_WINDOW", cls.share_window, minimum=1),
+            share_max_views_per_ip=_int(env, "WALLET_SHARE_MAX_VIEWS_PER_IP", cls.share_max_views_per_ip, minimum=1),
             proxy_hops=_int(env, "WALLET_PROXY_HOPS", 0),
             trust_registry=(env.get("WALLET_TRUST_REGISTRY") or "").strip() or None,
             trust_refresh=_int(env, "WALLET_TRUST_REFRESH", cls.trust_refresh, minimum=10),

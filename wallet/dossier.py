@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from skillpass.db import read_session, write_transaction
-from vc import jose
+from vc import credential_types, jose, sdjwt
 from vc.errors import SkillpassError
 from wallet import facts as fact_reader
 from wallet import holder
@@ -31,6 +31,8 @@ from wallet.state import WalletState
 from wallet.verification import Verdict, rejection
 
 MAX_FINGERPRINT = 500
+VC_JWT, SD_JWT = "vc+jwt", "dc+sd-jwt"
+_SD_JWT_DATA = "data:application/dc+sd-jwt,"
 
 
 # --- parsing ---------------------------------------------------------------------------
@@ -41,6 +43,42 @@ class Parsed:
     token: str
     payload: dict[str, Any]
     fingerprint: str
+
+    @property
+    def credential_id(self) -> str | None:
+        cid = self.payload.get("jti" if "~" in self.token else "id")
+        return cid if isinstance(cid, str) else None
+
+
+def format_of(token: str) -> str:
+    """dc+sd-jwt (`<JWT>~<Disclosure>~...~`; a JWS never holds a `~`) or vc+jwt."""
+    return SD_JWT if "~" in token else VC_JWT
+
+
+def _is_sd_jwt(credential: Any) -> bool:
+    value = credential.get("id") if isinstance(credential, dict) else credential
+    return isinstance(value, str) and (value.startswith(_SD_JWT_DATA) or "~" in value)
+
+
+def _parse_sd_jwt(credential: Any) -> Parsed:
+    """An SD-JWT VC as issued (every Disclosure, no KB-JWT): the facts come from all its claims."""
+    value = credential.get("id") if isinstance(credential, dict) else credential
+    token = value.removeprefix(_SD_JWT_DATA)
+    try:
+        parsed = sdjwt.parse(token)
+        if parsed.kb_jwt is not None:
+            raise sdjwt.SdJwtError("keep the SD-JWT VC as it was issued: without a Key Binding JWT")
+        processed = sdjwt.process(parsed)
+        if not isinstance(processed.claims.get("iss"), str):
+            raise sdjwt.SdJwtError("an SD-JWT VC in a wallet must name its issuer (`iss`)")
+    except SkillpassError as exc:
+        raise CredentialRejected(rejection("format", exc.code, exc.detail)) from None
+    jti = processed.claims.get("jti")
+    if isinstance(jti, str) and jti and len(jti) <= MAX_FINGERPRINT:
+        fingerprint = jti
+    else:  # the same credential whatever was disclosed: the issuer-signed JWT
+        fingerprint = "sha256:" + hashlib.sha256(parsed.issuer_jwt.encode("ascii")).hexdigest()
+    return Parsed(token, processed.claims, fingerprint)
 
 
 def fingerprint_of(token: str, payload: dict[str, Any]) -> str:
@@ -53,6 +91,8 @@ def fingerprint_of(token: str, payload: dict[str, Any]) -> str:
 
 def parse(credential: str | dict[str, Any]) -> Parsed:
     """Unwrap (enveloped or compact) and decode without trusting anything yet."""
+    if _is_sd_jwt(credential):
+        return _parse_sd_jwt(credential)
     try:
         token = jose.unwrap(credential)
         decoded = jose.decode_jws(token)
@@ -95,6 +135,7 @@ def summary(row: StoredCredential, labels: list[str], skills: list[dict[str, Any
     return {
         "id": row.id,
         "credential_id": row.credential_id,
+        "format": format_of(row.token),
         "type": row.type_name,
         "types": json.loads(row.types),
         "kind": row.kind,
@@ -120,10 +161,31 @@ def describe(session: Session, account_id: str, rows: list[StoredCredential]) ->
     return [summary(r, labels[r.id], skills[r.id]) for r in rows]
 
 
+def disclosable(token: str, kind: str) -> list[dict[str, Any]]:
+    """What the citizen can hide or show of an SD-JWT VC: each hideable claim's path, label and value.
+
+    Paths are what `POST /shares` takes in `disclose`; labels come from the
+    type's declaration (vc/credential_types.py), else the claim's name.
+    """
+    credential_type = credential_types.CREDENTIAL_TYPES.get(kind)
+    out = []
+    for claim in sdjwt.disclosable_claims(token):
+        label = credential_types.claim_display(credential_type, claim.path)
+        if label is None:
+            name = next((str(step) for step in reversed(claim.path) if isinstance(step, str)), "claim")
+            label = {"nl": name, "en": name}
+        out.append({"path": list(claim.path), "label": label, "value": claim.value})
+    return out
+
+
 def detail(session: Session, account_id: str, row: StoredCredential) -> dict[str, Any]:
     info = describe(session, account_id, [row])[0]
     info["credential"] = row.token
-    info["document"] = jose.decode_jws(row.token).payload
+    if format_of(row.token) == SD_JWT:
+        info["document"] = sdjwt.process(sdjwt.parse(row.token)).claims
+        info["disclosable"] = disclosable(row.token, row.kind)
+    else:
+        info["document"] = jose.decode_jws(row.token).payload
     info["report"] = json.loads(row.report)
     return info
 

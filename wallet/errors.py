@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
-from skillpass.web import Conflict, NotFound, RequestError, TooManyRequests, Unauthorized
+from skillpass.ratelimit import RateLimited  # noqa: F401 - the shared 429 (skillpass/ratelimit.py)
+from skillpass.web import Conflict, NotFound, RequestError, Unauthorized
 from vc.errors import InvalidKey, SkillpassError
 
 
@@ -18,16 +19,6 @@ class InvalidToken(Unauthorized):
     """The bearer token is missing, unknown, expired or revoked."""
 
     code = "invalid_token"
-
-
-class RateLimited(TooManyRequests):
-    """Too many attempts; wait `Retry-After` seconds."""
-
-    code = "rate_limited"
-
-    def __init__(self, detail: Any = None, retry_after: int = 60) -> None:
-        super().__init__(detail)
-        self.retry_after = max(1, int(retry_after))
 
 
 class AccountExists(Conflict):
@@ -88,6 +79,12 @@ class LinkNotFound(NotFound):
     """No share link here (unknown or revoked)."""
 
     code = "not_found"
+
+
+class PresentationParametersMissing(RequestError):
+    """A share with an SD-JWT VC needs the verifier's nonce and audience (for the Key Binding JWT)."""
+
+    code = "nonce_and_audience_required"
 
 
 class LinkGone(SkillpassError):

@@ -146,8 +146,42 @@ def _title(payload: Mapping[str, Any], skills: list[tuple[str, str | None]]) -> 
     return None
 
 
+def _numeric_date(payload: Mapping[str, Any], claim: str) -> datetime | None:
+    value = payload.get(claim)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return datetime.fromtimestamp(value, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _read_sd_jwt_vc(payload: Mapping[str, Any]) -> Facts:
+    """An SD-JWT VC's claims (all disclosed, as the wallet holds them): typed by `vct`, dated by iat/nbf/exp."""
+    vct = payload["vct"]
+    credential_type = credential_types.type_for_vct(vct)
+    types = list(credential_type.types) if credential_type else [vct[:200]]
+    issuer = payload.get("iss") if isinstance(payload.get("iss"), str) else ""
+    skills = _skills(payload)
+    jti = payload.get("jti")
+    return Facts(
+        credential_id=jti if isinstance(jti, str) else None,
+        types=types,
+        type_name=types[-1][:200],
+        kind=credential_type.name if credential_type else "other",
+        issuer=issuer,
+        claimed_issuer_name=_issuer_name(payload, issuer),
+        title=_title(payload, skills),
+        skills=skills,
+        valid_from=_numeric_date(payload, "nbf") or _numeric_date(payload, "iat"),
+        valid_until=_numeric_date(payload, "exp"),
+    )
+
+
 def read(payload: Mapping[str, Any]) -> Facts:
-    """The listing facts of a credential payload (vc+jwt claims set)."""
+    """The listing facts of a credential payload (vc+jwt claims set, or an SD-JWT VC's claims)."""
+    if isinstance(payload.get("vct"), str) and "@context" not in payload:
+        return _read_sd_jwt_vc(payload)
     raw_types = payload.get("type")
     types = [t for t in _as_list(raw_types) if isinstance(t, str)][:20] or ["VerifiableCredential"]
     specific = [t for t in types if t != "VerifiableCredential"]

@@ -50,7 +50,7 @@ def export(state: WalletState, account_id: str) -> dict[str, Any]:
         )
         credentials = []
         for row, info in zip(rows, dossier.describe(session, account_id, rows), strict=True):
-            credentials.append({**info, "format": "vc+jwt", "credential": row.token})
+            credentials.append({**info, "format": dossier.format_of(row.token), "credential": row.token})
         shares = list(
             session.execute(
                 select(Share).where(Share.account_id == account_id).order_by(Share.created_at, Share.id)
@@ -110,7 +110,7 @@ def import_dossier(state: WalletState, account_id: str, document: DossierImport)
         except CredentialRejected as exc:
             rejected.append({"index": index, "reason": "malformed", "detail": exc.detail})
             continue
-        ref = {"index": index, "credential_id": parsed.payload.get("id") if isinstance(parsed.payload.get("id"), str) else None}
+        ref = {"index": index, "credential_id": parsed.credential_id}
         if parsed.fingerprint in existing or parsed.fingerprint in seen:
             skipped.append({**ref, "reason": "duplicate"})
             continue

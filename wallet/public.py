@@ -1,4 +1,4 @@
-"""The one public route: a share link yields a presentation (vp+jwt)."""
+"""The one public route: a share link yields a presentation (vp+jwt, dc+sd-jwt, or a vp_token bundle; see wallet/sharing.py)."""
 
 from __future__ import annotations
 
@@ -27,13 +27,18 @@ def _private(response: Response) -> Response:
 @bp.get("/s/<token>")
 @documented(
     query=PresentationQuery,
-    responses={200: jose.VP_MEDIA_TYPE, 404: None, 410: None, 429: None},
+    responses={200: jose.VP_MEDIA_TYPE, 400: None, 404: None, 410: None, 429: None},
     tags=("public",),
 )
 def presentation(token: str) -> Response:
-    """A fresh vp+jwt of the shared credentials, signed by the holder, bound to `nonce` and `audience`."""
+    """A fresh presentation of the shared credentials, signed by the holder, bound to `nonce` and `audience`.
+
+    application/vp+jwt (only vc+jwt credentials), application/dc+sd-jwt (one
+    SD-JWT VC with the chosen Disclosures and a KB-JWT), or application/json
+    `{"vp_token": {"c0": [...], ...}}` (several, at least one SD-JWT VC).
+    """
     if request.method == "HEAD":  # a HEAD (link checkers, previews) must not use up a view
         return error_response("method_not_allowed", "use GET", 405, {"Allow": "GET"})
     query = parse_query(PresentationQuery)
-    vp = sharing.present(current(), token, query.nonce, query.audience)
-    return Response(vp, mimetype=jose.VP_MEDIA_TYPE)
+    body, media_type = sharing.present(current(), token, query.nonce, query.audience)
+    return Response(body, mimetype=media_type)

@@ -8,8 +8,27 @@ later; the seal is erased when the link is revoked. The URL is returned in
 clear once, in the answer to `POST /shares`.
 
 Opening the link (`GET /s/<token>?nonce=..&audience=..`) yields a fresh
-`vp+jwt` of exactly the shared credentials, signed with the citizen's holder
-key and bound to the verifier's nonce and audience. Each presentation counts
+presentation of exactly the shared credentials, signed with the citizen's
+holder key and bound to the verifier's nonce and audience:
+
+- only vc+jwt credentials: one `vp+jwt` holding them all
+  (`application/vp+jwt`), exactly as before SD-JWT VCs existed;
+- one dc+sd-jwt credential: the SD-JWT VC with only the Disclosures the
+  citizen chose (`disclose` of `POST /shares`; none when she chose none) and
+  a Key Binding JWT (`aud` = audience, `nonce`, `iat`, `sd_hash`), as
+  `application/dc+sd-jwt`. A vp+jwt cannot carry it: its Disclosures and
+  KB-JWT are outside any JWS payload;
+- several credentials, at least one dc+sd-jwt: `application/json`
+  `{"vp_token": {"c0": ["<presentation>"], "c1": [...], ...}}`, shaped like an
+  OpenID4VP response: one key per shared credential in share order (`c` +
+  position), each a one-element array holding that credential's own
+  presentation, a vp+jwt for a vc+jwt and an SD-JWT+KB for a dc+sd-jwt, all
+  bound to the same nonce and audience and signed by the same holder key
+  (the verifier checks that they are).
+
+A dc+sd-jwt cannot be presented without a nonce and an audience (a KB-JWT
+requires both): such a share answers 400 to a request without them, and
+counts no view. Each presentation counts
 one view, atomically: the share row is locked (BEGIN IMMEDIATE on SQLite,
 FOR UPDATE on PostgreSQL) while the count is checked and raised, so
 concurrent openings never exceed `max_views`.
@@ -31,21 +50,36 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import json
+
 from sqlalchemy import select
 from sqlmodel import Session
 
 from skillpass.db import read_session, write_transaction
 from skillpass.web import RequestError
-from vc import jose, key_sealing, keys, model
-from vc.errors import InvalidKey
+from vc import jose, key_sealing, keys, model, sdjwt
+from vc.errors import InvalidKey, SkillpassError
 from wallet import accounts, holder
 from wallet.api import ShareCreate
-from wallet.errors import CredentialNotFound, LinkGone, LinkNotFound, ShareInactive, ShareNotFound
+from wallet.dossier import SD_JWT, format_of
+from wallet.errors import (
+    CredentialNotFound,
+    KeyUnavailable,
+    LinkGone,
+    LinkNotFound,
+    PresentationParametersMissing,
+    ShareInactive,
+    ShareNotFound,
+)
 from wallet.models import Share, ShareItem, ShareView, StoredCredential, aware, iso, utcnow
 from wallet.state import WalletState
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 MAX_VIEWS_LISTED = 1000
+SD_JWT_MEDIA_TYPE = sdjwt.MEDIA_TYPE
+BUNDLE_MEDIA_TYPE = "application/json"
+MAX_DISCLOSE_PATHS = 100
+MAX_PATH_STEPS = 16
 
 ACTIVE, EXPIRED, REVOKED, USED_UP = "active", "expired", "revoked", "used_up"
 
@@ -83,23 +117,62 @@ def _items(session: Session, account_id: str, share_ids: list[str]) -> dict[str,
     if not share_ids:
         return out
     rows = session.execute(
-        select(ShareItem.share_id, StoredCredential)
+        select(ShareItem.share_id, ShareItem.disclose, StoredCredential)
         .join(StoredCredential, StoredCredential.id == ShareItem.credential_pk)
         .where(ShareItem.account_id == account_id, ShareItem.share_id.in_(share_ids))
         .order_by(ShareItem.share_id, ShareItem.position)
     )
-    for share_id, cred in rows:
-        out[share_id].append(
-            {
-                "id": cred.id,
-                "credential_id": cred.credential_id,
-                "title": cred.title,
-                "type": cred.type_name,
-                "issuer": cred.issuer,
-                "status": cred.status,
-                "credential_valid_until": iso(cred.valid_until),
-            }
-        )
+    for share_id, disclose, cred in rows:
+        item = {
+            "id": cred.id,
+            "credential_id": cred.credential_id,
+            "title": cred.title,
+            "type": cred.type_name,
+            "issuer": cred.issuer,
+            "status": cred.status,
+            "credential_valid_until": iso(cred.valid_until),
+            "format": format_of(cred.token),
+        }
+        if item["format"] == SD_JWT:
+            item["disclose"] = json.loads(disclose) if disclose else []
+        out[share_id].append(item)
+    return out
+
+
+def _disclosures(body: ShareCreate, tokens: dict[str, str]) -> dict[str, str]:
+    """`disclose` checked against the shared credentials: {credential pk: JSON of its paths} for every dc+sd-jwt.
+
+    Every path must name a claim of that credential (a typo never silently
+    reveals less than the citizen meant); a vc+jwt is shared whole.
+    """
+    chosen = body.disclose or {}
+    errors: list[dict[str, str]] = []
+    for pk in chosen:
+        pointer = "/disclose/" + pk[:64].replace("~", "~0").replace("/", "~1")
+        if pk not in tokens:
+            errors.append({"pointer": pointer, "message": "not one of credential_ids"})
+        elif format_of(tokens[pk]) != SD_JWT:
+            errors.append({"pointer": pointer, "message": "a vc+jwt is shared whole: `disclose` is for dc+sd-jwt credentials"})
+    out: dict[str, str] = {}
+    for pk, token in tokens.items():
+        if format_of(token) != SD_JWT:
+            continue
+        paths = chosen.get(pk, [])
+        if len(paths) > MAX_DISCLOSE_PATHS:
+            errors.append({"pointer": f"/disclose/{pk}", "message": f"at most {MAX_DISCLOSE_PATHS} paths"})
+            continue
+        for i, path in enumerate(paths):
+            pointer = f"/disclose/{pk}/{i}"
+            if not path or len(path) > MAX_PATH_STEPS:
+                errors.append({"pointer": pointer, "message": f"a claim path has 1 to {MAX_PATH_STEPS} steps"})
+                continue
+            try:
+                sdjwt.present(token, [path], holder_key=None)
+            except (ValueError, SkillpassError) as exc:
+                errors.append({"pointer": pointer, "message": str(getattr(exc, "detail", exc))[:300]})
+        out[pk] = json.dumps([list(p) for p in paths], separators=(",", ":"))
+    if errors:
+        raise RequestError(errors)
     return out
 
 
@@ -141,9 +214,9 @@ def create_share(state: WalletState, account_id: str, body: ShareCreate) -> dict
     now = utcnow()
     with write_transaction(state.engine) as session:
         found = {
-            row.id
+            row.id: row.token
             for row in session.execute(
-                select(StoredCredential.id).where(
+                select(StoredCredential.id, StoredCredential.token).where(
                     StoredCredential.account_id == account_id, StoredCredential.id.in_(wanted)
                 )
             )
@@ -151,6 +224,7 @@ def create_share(state: WalletState, account_id: str, body: ShareCreate) -> dict
         missing = [i for i, cid in enumerate(body.credential_ids) if cid not in found]
         if missing:
             raise CredentialNotFound(f"credential_ids[{missing[0]}] is not a credential in your wallet")
+        disclosures = _disclosures(body, found)
         share = Share(
             id=share_id,
             account_id=account_id,
@@ -164,7 +238,10 @@ def create_share(state: WalletState, account_id: str, body: ShareCreate) -> dict
         session.add(share)
         session.flush()
         for position, credential_pk in enumerate(wanted):
-            session.add(ShareItem(share_id=share_id, credential_pk=credential_pk, position=position, account_id=account_id))
+            session.add(ShareItem(
+                share_id=share_id, credential_pk=credential_pk, position=position, account_id=account_id,
+                disclose=disclosures.get(credential_pk),
+            ))
         session.flush()
         info = describe(session, account_id, [share])[0]
     info["url"] = state.share_url(token)
@@ -233,10 +310,11 @@ def share_url(state: WalletState, account_id: str, share_id: str) -> str:
 # --- the public side ----------------------------------------------------------------------
 
 
-def present(state: WalletState, token: str, nonce: str | None, audience: str | None) -> str:
-    """The vp+jwt a share link yields; counts one view (atomically) and logs it."""
+def present(state: WalletState, token: str, nonce: str | None, audience: str | None) -> tuple[str, str]:
+    """The presentation a share link yields, and its media type; counts one view (atomically) and logs it."""
     limiter, client = state.limits.share_ip, f"share:{accounts.client_ip()}"
     limiter.check(client, "too many failed share-link attempts from this address; wait and try again")
+    state.limits.share_views_ip.take(client, "too many share-link views from this address; wait and try again")
 
     def unknown() -> LinkNotFound:
         limiter.hit(client)
@@ -256,30 +334,54 @@ def present(state: WalletState, token: str, nonce: str | None, audience: str | N
             raise LinkGone("this link has expired")
         if current_state == USED_UP:
             raise LinkGone("this link has been opened as often as its holder allowed")
-        tokens = [
-            t
-            for (t,) in session.execute(
-                select(StoredCredential.token)
+        items = [
+            (t, json.loads(d) if d else [])
+            for t, d in session.execute(
+                select(StoredCredential.token, ShareItem.disclose)
                 .join(ShareItem, ShareItem.credential_pk == StoredCredential.id)
                 .where(ShareItem.share_id == share.id, StoredCredential.account_id == share.account_id)
                 .order_by(ShareItem.position)
             )
         ]
-        if not tokens:  # every shared credential was deleted from the wallet since
+        if not items:  # every shared credential was deleted from the wallet since
             raise LinkNotFound("no share link here")
+        selective = any(format_of(t) == SD_JWT for t, _ in items)
+        if selective and (nonce is None or audience is None):
+            raise PresentationParametersMissing([
+                {"pointer": f"/{name}", "message": "required: a selectively disclosed credential is presented with a Key Binding JWT bound to the verifier's nonce and audience"}
+                for name, value in (("nonce", nonce), ("audience", audience)) if value is None
+            ])
         key_row = holder.for_account(session, share.account_id)
         private = holder.open_private(state, key_row)
-        presentation = model.build_presentation(key_row.did, [jose.envelope(t) for t in tokens])
         issued_at = int(now.timestamp())
-        vp = jose.sign_presentation(
-            presentation,
-            private,
-            holder.verification_method(key_row.did),
-            nonce=nonce,
-            audience=audience,
-            issued_at=issued_at,
-            expires_at=issued_at + state.config.presentation_ttl,
-        )
+
+        def vp_of(tokens: list[str]) -> str:
+            return jose.sign_presentation(
+                model.build_presentation(key_row.did, [jose.envelope(t) for t in tokens]),
+                private,
+                holder.verification_method(key_row.did),
+                nonce=nonce,
+                audience=audience,
+                issued_at=issued_at,
+                expires_at=issued_at + state.config.presentation_ttl,
+            )
+
+        def sd_jwt_of(credential: str, paths: list[Any]) -> str:
+            try:
+                return sdjwt.present(credential, paths, holder_key=private, audience=audience, nonce=nonce, iat=issued_at)
+            except (ValueError, SkillpassError) as exc:  # the key or the credential changed under the share
+                raise KeyUnavailable(f"this credential cannot be presented with the holder key: {getattr(exc, 'detail', exc)}") from None
+
+        if not selective:
+            body, media_type = vp_of([t for t, _ in items]), jose.VP_MEDIA_TYPE
+        elif len(items) == 1:
+            body, media_type = sd_jwt_of(*items[0]), SD_JWT_MEDIA_TYPE
+        else:
+            bundle = {
+                f"c{position}": [sd_jwt_of(t, paths) if format_of(t) == SD_JWT else vp_of([t])]
+                for position, (t, paths) in enumerate(items)
+            }
+            body, media_type = json.dumps({"vp_token": bundle}, separators=(",", ":")), BUNDLE_MEDIA_TYPE
         share.views += 1
         session.add(share)
         session.add(
@@ -292,4 +394,4 @@ def present(state: WalletState, token: str, nonce: str | None, audience: str | N
                 nonce_hash=_hash(nonce) if nonce is not None else None,
             )
         )
-    return vp
+    return body, media_type

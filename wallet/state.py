@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from wallet.config import Config
 from wallet.passwords import Passwords
-from wallet.ratelimit import SlidingWindow
+from skillpass.ratelimit import SlidingWindow
 
 if TYPE_CHECKING:
     from wallet.verification import CredentialVerifier
@@ -26,6 +26,7 @@ class Limits:
     login_ip: SlidingWindow
     register_ip: SlidingWindow
     share_ip: SlidingWindow
+    share_views_ip: SlidingWindow
 
     @classmethod
     def from_config(cls, config: Config) -> "Limits":
@@ -35,6 +36,7 @@ class Limits:
             login_ip=SlidingWindow(config.login_max_per_ip, config.login_window, enabled=on),
             register_ip=SlidingWindow(config.register_max_per_ip, 3600, enabled=on),
             share_ip=SlidingWindow(config.share_max_failures_per_ip, config.share_window, enabled=on),
+            share_views_ip=SlidingWindow(config.share_max_views_per_ip, config.share_window, enabled=on),
         )
 
 

@@ -7,7 +7,9 @@ issuers that no registry lists; they are stored marked `trusted: false`.
 The wallet adds one check of its own, `holder_binding`: when the credential
 names subject ids, the citizen's DID must be one of them (a credential issued
 to someone else is never stored). Without a subject id there is no binding to
-check and the check is `skipped`.
+check and the check is `skipped`. An SD-JWT VC (dc+sd-jwt) is bound by key:
+its `cnf.jwk` must be the citizen's holder key (else it could never be
+presented with a Key Binding JWT), and a subject id it names must be her DID.
 
 The policy (what may be stored, and the status shown):
 
@@ -38,7 +40,7 @@ from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 
 from vc import did as dids
-from vc import jose, model
+from vc import jose, keys, model, token_status_list
 from vc.errors import SkillpassError
 from vc.trust import TrustRegistry
 from vc.verify import FAILED, PASSED, SKIPPED, UNKNOWN, Check, Report, Verifier, VerifyOptions
@@ -51,7 +53,7 @@ VALID, REVOKED, SUSPENDED, EXPIRED, NOT_YET_VALID, UNKNOWN_STATUS, INVALID = (
 STATUSES = (VALID, REVOKED, SUSPENDED, EXPIRED, NOT_YET_VALID, UNKNOWN_STATUS, INVALID)
 
 #: Checks whose failure means the credential is not authentic or not the citizen's.
-_HARD = ("parse", "trust", "did_resolution", "signature", "issuer_binding", "data_model", "schema", "holder_binding")
+_HARD = ("parse", "trust", "did_resolution", "signature", "issuer_binding", "disclosures", "data_model", "schema", "holder_binding")
 #: Failure codes of status checks that are statements of the issuer, not defects.
 _STATUS_WORDS = {"revoked": REVOKED, "suspended": SUSPENDED}
 
@@ -83,9 +85,32 @@ def rejection(check: str, code: str, detail: Any) -> dict[str, Any]:
     return {"verified": False, "kind": "credential", "checks": [{"check": check, "status": FAILED, "code": code, "detail": detail}]}
 
 
+def _sd_jwt_holder_check(claims: dict[str, Any], holder: str) -> Check:
+    cnf = claims.get("cnf")
+    jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
+    if not isinstance(jwk, dict):
+        return Check(
+            "holder_binding", FAILED, "holder_key_missing",
+            "the SD-JWT VC names no holder key (cnf.jwk): it could not be presented with key binding",
+        )
+    try:
+        mine = keys.thumbprint(keys.public_jwk(dids.self_certified_key(holder)))
+        bound = keys.thumbprint(jwk)
+    except SkillpassError as exc:
+        return Check("holder_binding", FAILED, "holder_mismatch", f"cnf.jwk cannot be compared with your key: {exc.detail}")
+    if bound != mine:
+        return Check("holder_binding", FAILED, "holder_mismatch", "the credential is bound to another key (cnf.jwk is not your holder key)")
+    subjects = model.subject_ids(claims)
+    if subjects and holder not in subjects:
+        return Check("holder_binding", FAILED, "holder_mismatch", "the credential names another holder (credentialSubject.id is not your DID)")
+    return Check("holder_binding", PASSED, None, "bound to your holder key (cnf.jwk)")
+
+
 def holder_check(report: Report, holder: str) -> Check:
     if report.claims is None:
         return Check("holder_binding", SKIPPED, "not_parsed", "the token could not be read")
+    if report.format == "dc+sd-jwt":
+        return _sd_jwt_holder_check(report.claims, holder)
     subjects = model.subject_ids(report.claims)
     if not subjects:
         return Check("holder_binding", SKIPPED, "no_subject_id", "the credential names no subject id: it is bound to no holder")
@@ -226,11 +251,18 @@ class StandardVerifier:
         if invalidate is None:
             return
         try:
-            payload = jose.decode_jws(token).payload
-            issuer = jose.issuer_id(payload)
+            if "~" in token:  # dc+sd-jwt: `iss`, and a Token Status List
+                payload = jose.decode_jws(token.partition("~")[0]).payload
+                issuer = payload.get("iss") if isinstance(payload.get("iss"), str) else ""
+                urls: list[Any] = []
+                if "status" in payload:
+                    urls.append(token_status_list.parse_reference(payload["status"]).uri)
+            else:
+                payload = jose.decode_jws(token).payload
+                issuer = jose.issuer_id(payload)
+                urls = [e.get("statusListCredential") for e in model.statuses(payload) if isinstance(e, dict)]
         except SkillpassError:
             return
-        urls = [e.get("statusListCredential") for e in model.statuses(payload) if isinstance(e, dict)]
         if issuer.startswith("did:web:"):
             for scheme in ("https", "http"):
                 try:

@@ -50,5 +50,5 @@ def test_mounted_under_skillpass_and_db_upgrade(tmp_path, monkeypatch):
     monkeypatch.setenv("SKILLPASS_MASTER_KEY", keys.b64url_encode(key_sealing.parse_master_key(key_sealing.generate_master_key())))
     r = CliRunner().invoke(main, ["wallet", "db-upgrade"])
     assert r.exit_code == 0, r.output
-    assert "revision 0001" in r.output
+    assert "revision 0002" in r.output  # 0002: share_item.disclose (SD-JWT shares)
     assert CliRunner().invoke(main, ["wallet", "--help"]).exit_code == 0

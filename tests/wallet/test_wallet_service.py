@@ -1,4 +1,4 @@
-"""The service as a whole: no secrets at rest, schema migrations, OpenAPI, health, headers."""
+"""The service as a whole: no secrets at rest, OpenAPI, health, headers (schema migrations: tests/test_migrations.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,12 @@ import base64
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
-from skillpass import migrations
-from skillpass.db import make_engine, read_session
+from skillpass.db import read_session
 from vc import keys
-from wallet import create_app, holder
+from wallet import holder
 from wallet.config import Config, ConfigError
 from wallet.models import HolderKey, metadata
 from wallet_helpers import MASTER_KEY, PASSWORD, keep, register, share, token_of
@@ -102,24 +99,6 @@ def test_sealed_holder_key_is_bound_to_its_account(client, app):
     with pytest.raises(Exception) as info:
         holder.open_private(state, swapped)
     assert info.value.code == "holder_key_unavailable"  # type: ignore[attr-defined]
-
-
-def test_migrations_match_the_models(app):
-    engine = app.extensions["wallet"].engine
-    assert migrations.current_revision(engine) == migrations.head_revision("wallet", engine)
-    with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
-    assert diff == []
-
-
-def test_refuses_a_database_that_is_not_migrated(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = make_engine(url)
-    metadata.create_all(engine)  # tables, but no migration history
-    engine.dispose()
-    config = Config(database_url=url, master_key=MASTER_KEY, argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1)
-    with pytest.raises(ConfigError, match="db upgrade"):
-        create_app(config)
 
 
 def test_config_from_env():
