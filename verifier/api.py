@@ -35,8 +35,14 @@ class Options(Strict):
 class VerifyRequest(Strict):
     """One credential, or one presentation with the nonce and audience it must carry."""
 
-    credential: CredentialValue | None = None
-    presentation: CredentialValue | None = None
+    credential: CredentialValue | None = Field(
+        default=None, description="a vc+jwt (compact, data: URL or enveloped) or an SD-JWT VC (`<JWT>~<Disclosure>~...~`)"
+    )
+    presentation: CredentialValue | None = Field(
+        default=None,
+        description="a vp+jwt, an SD-JWT VC with a Key Binding JWT (`<JWT>~<Disclosure>~...~<KB-JWT>`), "
+        'or a bundle {"vp_token": {"<id>": ["<presentation>"], ...}}',
+    )
     nonce: StrictStr | None = Field(default=None, min_length=1, max_length=256)
     audience: StrictStr | None = Field(
         default=None, min_length=1, max_length=2048, description="defaults to this verifier's VERIFIER_AUDIENCE"
@@ -163,6 +169,13 @@ class PresentationAnswer(Open):
     matched: dict[str, Any]
     missing: dict[str, Any]
     report: ReportModel
+
+
+class RefusedAnswer(PresentationAnswer):
+    """422: the answer did not verify. `error` is the first failing code; `report` says everything."""
+
+    error: str
+    detail: Any = None
 
 
 class TrustedIssuers(Open):

@@ -8,13 +8,15 @@ from typing import Any, Callable
 import orjson
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from skillpass import migrations
 from skillpass.db import make_engine
-from skillpass.web import add_security_headers, register_error_handlers
-from verifier import meta, presentation_requests, vcapi, verification
-from verifier.config import Config
+from skillpass.web import add_security_headers, install_request_guards, register_error_handlers
+from verifier import limits, meta, presentation_requests, vcapi, verification
+from verifier.config import Config, ConfigError
 from verifier.errors import STATUS
+from verifier.models import metadata
 from verifier.state import TrustSource, VerifierState
 from vc.cache import CachingFetcher
 from vc.fetch import GuardedFetcher
@@ -71,10 +73,11 @@ def create_app(config: Config | None = None, *, fetcher: Callable[..., Any] | No
             log.warning("no trusted issuers (VERIFIER_TRUST_REGISTRY): every credential will be reported untrusted")
 
     engine = make_engine(config.database_url)
-    if config.auto_migrate:
-        migrations.upgrade("verifier", engine)
-    else:
-        migrations.ensure_current("verifier", engine)
+    try:
+        migrations.prepare_database("verifier", engine, metadata, auto_migrate=config.auto_migrate)
+    except migrations.SchemaOutOfDate as exc:
+        engine.dispose()
+        raise ConfigError(str(exc.detail)) from None
 
     cache = CachingFetcher(raw, default_ttl=config.cache_ttl, max_ttl=max(config.cache_ttl, config.cache_max_ttl))
     options = VerifyOptions(
@@ -85,7 +88,7 @@ def create_app(config: Config | None = None, *, fetcher: Callable[..., Any] | No
     )
     pipeline = Verifier(cache, trust=registry, options=options, dev_hosts=config.dev_hosts)
 
-    app = Flask("verifier")
+    app = Flask("verifier", static_folder=None)  # a JSON API: no static route
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json = _FastJSON(app)
     app.extensions["verifier"] = VerifierState(
@@ -94,5 +97,9 @@ def create_app(config: Config | None = None, *, fetcher: Callable[..., Any] | No
     for blueprint in (meta.bp, verification.bp, vcapi.bp, presentation_requests.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app, STATUS)
+    install_request_guards(app, own_origins=(config.audience,))
+    limits.install(app, config)
+    if config.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops)  # type: ignore[method-assign]
     add_security_headers(app)
     return app

@@ -16,6 +16,9 @@
 | VERIFIER_FETCH_TIMEOUT | 5 | seconds per remote fetch (DID document, status list) |
 | VERIFIER_CACHE_TTL / VERIFIER_CACHE_MAX_TTL | 300 / 3600 | cache lifetime without / at most with Cache-Control |
 | VERIFIER_AUTO_MIGRATE | 0 (1 with SKILLPASS_DEV=1) | upgrade the database schema at start |
+| VERIFIER_RATE_LIMIT | 1 | 0 switches the rate limit off |
+| VERIFIER_VERIFY_MAX_PER_IP / VERIFIER_VERIFY_WINDOW | 120 / 60 | verification requests (/verify, /verify/batch, VC-API verify, presentation requests and their answers) per client IP per window (seconds) before 429 |
+| VERIFIER_PROXY_HOPS | 0 | X-Forwarded-For hops to trust for the client IP |
 """
 
 from __future__ import annotations
@@ -102,6 +105,12 @@ class Config:
     cache_max_ttl: int = 3600
     auto_migrate: bool = False
     dev: bool = False
+    #: Rate limit of the verification endpoints, per client IP (in-process sliding window).
+    rate_limit: bool = True
+    verify_max_per_ip: int = 120
+    verify_window: int = 60
+    #: X-Forwarded-For hops to trust for the client IP (0: the socket's address).
+    proxy_hops: int = 0
 
     def __post_init__(self) -> None:
         if not frozenset(self.accept_unknown) <= ACCEPTABLE_UNKNOWN:
@@ -129,6 +138,10 @@ class Config:
             cache_max_ttl=_int(env, "VERIFIER_CACHE_MAX_TTL", 3600),
             auto_migrate=_flag(env, "VERIFIER_AUTO_MIGRATE", dev),
             dev=dev,
+            rate_limit=_flag(env, "VERIFIER_RATE_LIMIT", True),
+            verify_max_per_ip=_int(env, "VERIFIER_VERIFY_MAX_PER_IP", 120, minimum=1),
+            verify_window=_int(env, "VERIFIER_VERIFY_WINDOW", 60, minimum=1),
+            proxy_hops=_int(env, "VERIFIER_PROXY_HOPS", 0),
         )
 
     def with_(self, **changes) -> "Config":  # type: ignore[no-untyped-def]

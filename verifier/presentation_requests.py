@@ -36,13 +36,13 @@ from verifier.api import (
     PresentationRequestCreated,
     PresentationRequestInfo,
     PresentationResponse,
-    RefusedReport,
+    RefusedAnswer,
 )
 from verifier.errors import NonceReplayed, RequestExpired, RequestNotFound
 from verifier.models import PresentationRequest, UsedNonce, aware, utcnow
 from verifier.state import VerifierState, current
 from verifier.summary import report_body, skills_of
-from verifier.verification import NONCE_MEMORY, first_problem, nonce_hash
+from verifier.verification import NONCE_MEMORY, first_problem, holder_signed, nonce_hash
 from vc import credential_types, model
 from vc.verify import FAILED, PASSED, Check, Report
 
@@ -104,7 +104,7 @@ def maybe_purge(state: VerifierState) -> None:
 
 
 @bp.post("/presentation-requests")
-@documented(body=PresentationRequestCreate, responses={201: PresentationRequestCreated}, tags=("presentation-requests",))
+@documented(body=PresentationRequestCreate, responses={201: PresentationRequestCreated, 429: None}, tags=("presentation-requests",))
 def create() -> Response:
     """Ask for credentials and/or skills: returns the request with a fresh nonce, and a result token."""
     state = current()
@@ -169,9 +169,9 @@ def match(report: Report, wanted: dict[str, list[str]]) -> tuple[dict[str, Any],
 
 
 @bp.post("/presentation-requests/<request_id>/response")
-@documented(body=PresentationResponse, responses={200: PresentationAnswer, 409: None, 410: None, 422: RefusedReport}, tags=("presentation-requests",))
+@documented(body=PresentationResponse, responses={200: PresentationAnswer, 409: None, 410: None, 422: RefusedAnswer, 429: None}, tags=("presentation-requests",))
 def respond(request_id: str) -> Response:
-    """Answer a request with a vp+jwt: verified against its nonce and audience, once."""
+    """Answer a request with a presentation (vp+jwt, SD-JWT VC + KB-JWT, or a vp_token bundle): verified against its nonce and audience, once."""
     state = current()
     row = _get(state, request_id)
     body = parse_body(PresentationResponse)
@@ -182,8 +182,7 @@ def respond(request_id: str) -> Response:
     report = state.pipeline().verify_presentation(body.presentation, nonce=row.nonce, audience=row.audience, options=state.options)
     wanted = json.loads(row.wanted)
     matched, missing = match(report, wanted)
-    signed, nonce_ok = report.get("holder_signature"), report.get("nonce")
-    if signed and nonce_ok and signed.status == PASSED and nonce_ok.status == PASSED:
+    if holder_signed(report):
         _consume(state, row, report, matched, missing)
     answer = {"verified": report.verified, "matched": matched, "missing": missing, "report": report_body(report)}
     if report.verified:

@@ -7,6 +7,11 @@ another employer, fails the nonce or audience check. The link is fetched
 through the guarded fetcher but never through the cache (every view is new).
 A link the wallet refuses is answered the way the wallet answered: 404 for a
 revoked or unknown link, 410 for an expired or used-up one.
+
+What a link yields (wallet/sharing.py): `application/vp+jwt`, or for shares
+with SD-JWT VCs `application/dc+sd-jwt` (one SD-JWT+KB) or `application/json`
+`{"vp_token": {...}}` (several presentations); vc/verify.py's
+`verify_presentation` takes each of them as it comes.
 """
 
 from __future__ import annotations
@@ -16,9 +21,13 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from skillpass.web import NotFound, RequestError, TooManyRequests
+from vc import strict_json
 from vc.errors import FetchError, HTTPStatusError, SkillpassError
 
 MEDIA_TYPE = "application/vp+jwt"
+SD_JWT_MEDIA_TYPE = "application/dc+sd-jwt"
+BUNDLE_MEDIA_TYPE = "application/json"
+ACCEPT = f"{MEDIA_TYPE}, {SD_JWT_MEDIA_TYPE}, {BUNDLE_MEDIA_TYPE}"
 
 
 class InvalidShareUrl(RequestError):
@@ -69,11 +78,11 @@ def presentation_url(url: str, *, nonce: str, audience: str, dev_hosts: tuple[st
 
 def presentation_from_share_url(
     url: str, fetcher: Callable[..., Any], *, nonce: str, audience: str, dev_hosts: tuple[str, ...] = ()
-) -> str:
-    """The vp+jwt behind a share link, bound to `nonce` and `audience`."""
+) -> str | dict[str, Any]:
+    """The presentation behind a share link, bound to `nonce` and `audience`: a vp+jwt, an SD-JWT+KB or a vp_token bundle."""
     target = presentation_url(url, nonce=nonce, audience=audience, dev_hosts=dev_hosts)
     try:
-        fetched = fetcher(target, headers={"Accept": MEDIA_TYPE})
+        fetched = fetcher(target, headers={"Accept": ACCEPT})
     except HTTPStatusError as exc:
         if exc.status == 404:
             raise ShareNotFound("the wallet knows no such link (revoked or never shared)") from exc
@@ -85,8 +94,16 @@ def presentation_from_share_url(
     except FetchError as exc:
         raise ShareUnavailable(f"the share link could not be fetched: {exc.code}") from exc
     content_type = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != MEDIA_TYPE:
-        raise ShareUnavailable(f"the share link did not yield {MEDIA_TYPE}")
+    if content_type == BUNDLE_MEDIA_TYPE:
+        try:
+            bundle = strict_json.loads(fetched.body)
+        except SkillpassError as exc:
+            raise ShareUnavailable("the share link yielded JSON that is not a vp_token bundle") from exc
+        if not isinstance(bundle, dict) or "vp_token" not in bundle:
+            raise ShareUnavailable("the share link yielded JSON that is not a vp_token bundle")
+        return bundle
+    if content_type not in (MEDIA_TYPE, SD_JWT_MEDIA_TYPE):
+        raise ShareUnavailable(f"the share link did not yield {MEDIA_TYPE}, {SD_JWT_MEDIA_TYPE} or a vp_token bundle")
     try:
         return fetched.body.decode("ascii").strip()
     except UnicodeDecodeError as exc:

@@ -69,6 +69,13 @@ _REASONS: dict[str, dict[str, str]] = {
     "no_credentials": {"nl": "de presentatie bevat geen credentials", "en": "the presentation holds no credentials"},
     "malformed_token": {"nl": "het is geen leesbaar credential", "en": "it is not a readable credential"},
     "unsupported_format": {"nl": "dit formaat wordt (nog) niet ondersteund", "en": "this format is not supported (yet)"},
+    "key_binding_required": {"nl": "de houder heeft niet bewezen dat het credential van hem of haar is (geen key binding)", "en": "the holder did not prove the credential is theirs (no key binding)"},
+    "sd_hash_mismatch": {"nl": "de key binding hoort bij een andere presentatie", "en": "the key binding belongs to another presentation"},
+    "presentation_too_old": {"nl": "de presentatie is te oud; vraag een nieuwe aan", "en": "the presentation is too old; request a fresh one"},
+    "status_not_valid": {"nl": "de uitgever meldt een status die niet 'geldig' is", "en": "the issuer reports a status other than valid"},
+    "unreferenced_disclosure": {"nl": "er is een gegeven toegevoegd dat de uitgever niet heeft ondertekend", "en": "a claim was added that the issuer did not sign"},
+    "invalid_disclosure": {"nl": "een getoond gegeven is ongeldig of gewijzigd", "en": "a disclosed claim is invalid or was changed"},
+    "duplicate_disclosure": {"nl": "een getoond gegeven komt dubbel voor", "en": "a disclosed claim appears twice"},
 }
 
 
@@ -150,6 +157,16 @@ def _type_label(types: list[str], lang: str) -> str:
     return _GENERIC[lang]
 
 
+def _disclosure_line(report: Report, lang: str) -> str | None:
+    """SD-JWT VC: how much the holder showed; hidden claims are never guessed (decoys look the same)."""
+    if report.disclosures is None:
+        return None
+    shown = len(report.disclosures.get("disclosed", []))
+    if lang == "nl":
+        return f"selectief gedeeld: {shown} verbergbaar gegeven(s) getoond, de rest bleef verborgen"
+    return f"selectively disclosed: {shown} hideable claim(s) shown, the rest stayed hidden"
+
+
 def credential_summary(report: Report) -> dict[str, Any]:
     claims = report.claims or {}
     trust = report.trust
@@ -190,6 +207,9 @@ def credential_summary(report: Report) -> dict[str, Any]:
             "status": _STATUS[worst][lang],
             "reason": reason,
         }
+        disclosure = _disclosure_line(report, lang)
+        if disclosure is not None:
+            out[lang]["disclosure"] = disclosure
     return out
 
 

@@ -30,7 +30,7 @@ def answer(report: Report) -> Response:
 
 
 @bp.post("/credentials/verify")
-@documented(body=VcApiCredentialRequest, responses={200: ReportModel, 422: RefusedReport, 413: None}, tags=("vc-api",))
+@documented(body=VcApiCredentialRequest, responses={200: ReportModel, 422: RefusedReport, 413: None, 429: None}, tags=("vc-api",))
 def verify_credential() -> Response:
     """VC-API: verify a credential (200 verified, 422 not, with the report)."""
     state = current()
@@ -42,7 +42,7 @@ def verify_credential() -> Response:
 
 
 @bp.post("/presentations/verify")
-@documented(body=VcApiPresentationRequest, responses={200: ReportModel, 422: RefusedReport, 413: None}, tags=("vc-api",))
+@documented(body=VcApiPresentationRequest, responses={200: ReportModel, 422: RefusedReport, 413: None, 429: None}, tags=("vc-api",))
 def verify_presentation_route() -> Response:
     """VC-API: verify a presentation against options.challenge (nonce) and options.domain (audience)."""
     state = current()

@@ -48,13 +48,14 @@ def nonce_hash(nonce: str) -> str:
 def consume_nonce(state: VerifierState, report: Report, nonce: str | None) -> None:
     """Record the nonce of a presentation that carried it; a second use is a replay.
 
-    Only a nonce the holder actually signed (holder signature and nonce both
-    passed) is consumed, so a forged or mismatched submission cannot burn it.
+    Only a nonce the holder actually signed (holder signature, holder binding
+    and nonce all passed) is consumed, so a forged or mismatched submission
+    cannot burn it: a presentation signed by one key in the name of another
+    holder (holder_not_signer) leaves the nonce as it was.
     """
     if nonce is None:
         return
-    signed, matched = report.get("holder_signature"), report.get("nonce")
-    if not (signed and matched and signed.status == PASSED and matched.status == PASSED):
+    if not holder_signed(report):
         return
     now = utcnow()
     try:
@@ -62,6 +63,12 @@ def consume_nonce(state: VerifierState, report: Report, nonce: str | None) -> No
             session.add(UsedNonce(nonce_hash=nonce_hash(nonce), used_at=now, expires_at=now + NONCE_MEMORY))
     except IntegrityError:
         report.replace(Check("nonce", FAILED, "nonce_replayed", "this nonce was used before: the presentation is a replay"))
+
+
+def holder_signed(report: Report) -> bool:
+    """The holder signed this presentation for this nonce: holder_signature, holder_binding and nonce passed."""
+    wanted = [report.get(name) for name in ("holder_signature", "holder_binding", "nonce")]
+    return all(check is not None and check.status == PASSED for check in wanted)
 
 
 def verify_presentation(state: VerifierState, value: Any, nonce: str | None, audience: str | None, opts: VerifyOptions) -> Report:
@@ -80,7 +87,7 @@ def first_problem(report: Report) -> tuple[str, Any]:
 
 
 @bp.post("/verify")
-@documented(body=VerifyRequest, responses={200: ReportModel, 413: None}, tags=("verify",))
+@documented(body=VerifyRequest, responses={200: ReportModel, 410: None, 413: None, 429: None, 502: None}, tags=("verify",))
 def verify() -> Response:
     """Verify one credential or presentation; the report lists every check."""
     state = current()
@@ -102,7 +109,7 @@ def verify() -> Response:
 
 
 @bp.post("/verify/batch")
-@documented(body=BatchRequest, responses={200: BatchResponse, 413: None}, tags=("verify",))
+@documented(body=BatchRequest, responses={200: BatchResponse, 413: None, 429: None}, tags=("verify",))
 def verify_batch() -> Response:
     """Verify up to 1,000 credentials (VERIFIER_MAX_BATCH); one report each, in order."""
     state = current()

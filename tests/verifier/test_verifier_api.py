@@ -347,14 +347,6 @@ def test_openapi_document_is_valid(client):
         assert path in document["paths"], path
 
 
-def test_schema_out_of_date_refuses_to_start(config, web, tmp_path):
-    from skillpass.migrations import SchemaOutOfDate
-    from verifier import create_app
-
-    with pytest.raises(SchemaOutOfDate):
-        create_app(config.with_(database_url=f"sqlite:///{tmp_path / 'fresh.db'}", auto_migrate=False), fetcher=web)
-
-
 def test_config_from_env():
     from verifier.config import Config, ConfigError
 
