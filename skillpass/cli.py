@@ -54,6 +54,85 @@ def keygen(key_type: str, master_key: bool) -> None:
     click.echo(f"public did:key {did.did_key(key)}", err=True)
 
 
+@main.group()
+def db() -> None:
+    """Database schemas: each service's own database, migrated with Alembic."""
+
+
+_SERVICE_CHOICE = click.Choice([*_SERVICE_GROUPS, "all"])
+
+
+def _database_urls(service: str) -> dict[str, str]:
+    """The database URL of each chosen service, from its own configuration (`<SERVICE>_DATABASE_URL`,
+    else `DATABASE_URL`, else its default)."""
+    names = list(_SERVICE_GROUPS) if service == "all" else [service]
+    urls = {}
+    for name in names:
+        try:
+            urls[name] = importlib.import_module(f"{name}.config").Config.from_env().database_url
+        except RuntimeError as exc:  # each service's ConfigError
+            raise click.ClickException(f"{name}: {exc}") from None
+    seen: dict[str, str] = {}
+    for name, url in urls.items():
+        if url in seen:
+            raise click.ClickException(
+                f"{seen[url]} and {name} resolve to the same database ({_shown(url)}): every service needs its own "
+                f"(their tables would collide); set {seen[url].upper()}_DATABASE_URL and {name.upper()}_DATABASE_URL"
+            )
+        seen[url] = name
+    return urls
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@db.command("upgrade")
+@click.option("--service", type=_SERVICE_CHOICE, default="all", show_default=True)
+def db_upgrade(service: str) -> None:
+    """Migrate each chosen service's database to the newest schema (an empty one is created).
+
+    Run it with the same environment as the service, before starting a new version.
+    """
+    from skillpass import migrations
+    from skillpass.db import make_engine
+
+    for name, url in _database_urls(service).items():
+        engine = make_engine(url)
+        try:
+            before = migrations.current_revision(engine)
+            after = migrations.upgrade(name, engine)
+        except migrations.SchemaOutOfDate as exc:
+            raise click.ClickException(f"{name}: {exc.detail}") from None
+        finally:
+            engine.dispose()
+        change = "already at head" if before == after else f"{before or 'empty'} -> {after}"
+        click.echo(f"{name}: {_shown(url)} at revision {after} ({change})")
+
+
+@db.command("current")
+@click.option("--service", type=_SERVICE_CHOICE, default="all", show_default=True)
+def db_current(service: str) -> None:
+    """Show each chosen service's database revision and whether it is at head; exit 1 if one is not."""
+    from skillpass import migrations
+    from skillpass.db import make_engine
+
+    behind = False
+    for name, url in _database_urls(service).items():
+        engine = make_engine(url)
+        try:
+            current = migrations.current_revision(engine)
+        finally:
+            engine.dispose()
+        head = migrations.head_revision(name)
+        behind |= current != head
+        click.echo(f"{name}: {_shown(url)} at revision {current or 'none'} (head {head}{'' if current == head else ': run `' + migrations.upgrade_command(name) + '`'})")
+    if behind:
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--only", type=click.Choice(sorted(_SERVICE_GROUPS)), help="Run one service instead of all three.")
 def run(only: str | None) -> None:

@@ -32,7 +32,7 @@ class Endpoint:
     summary: str = ""
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
-    responses: Mapping[int, type[BaseModel] | str | None] = field(default_factory=dict)
+    responses: Mapping[int, type[BaseModel] | tuple[type[BaseModel], str] | str | None] = field(default_factory=dict)
     auth: str | None = None  # name of a security scheme, or None for public
     tags: tuple[str, ...] = ()
 
@@ -41,14 +41,15 @@ def documented(
     *,
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
-    responses: Mapping[int, type[BaseModel] | str | None] | None = None,
+    responses: Mapping[int, type[BaseModel] | tuple[type[BaseModel], str] | str | None] | None = None,
     auth: str | None = None,
     tags: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Attach an Endpoint description to a view function.
 
-    A response value is a pydantic model (JSON body), a media type string
-    (`"image/png"`), or None (no body).
+    A response value is a pydantic model (JSON body), a pair (model, media
+    type) for JSON under another media type (`application/did+json`), a media
+    type string (`"image/png"`), or None (no body; an error body for 4xx/5xx).
     """
 
     def attach(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -94,7 +95,7 @@ def openapi_document(
         doc: Endpoint = getattr(app.view_functions[rule.endpoint], "openapi", Endpoint())
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             endpoints.append((rule.rule, method.lower(), doc))
-        for model in (doc.body, *doc.responses.values()):
+        for model in (doc.body, *(r[0] if isinstance(r, tuple) else r for r in doc.responses.values())):
             if isinstance(model, type) and issubclass(model, BaseModel):
                 models.add(model)
 
@@ -127,10 +128,8 @@ def openapi_document(
             operation["security"] = [{doc.auth: []}]
         for status, response in sorted((doc.responses or {200: None}).items()):
             operation["responses"][str(status)] = _response(status, response, refs)
-        for status in (400, 404, 500) if doc.body or params else (404, 500):
+        for status in _default_errors(method, doc, bool(params)):
             operation["responses"].setdefault(str(status), _error_response(status))
-        if doc.auth:
-            operation["responses"].setdefault("401", _error_response(401))
         paths.setdefault(path, {})[method] = operation
 
     document: dict[str, Any] = {
@@ -144,11 +143,29 @@ def openapi_document(
     return document
 
 
+def _default_errors(method: str, doc: Endpoint, has_params: bool) -> tuple[int, ...]:
+    """The refusals every operation of this kind can answer (skillpass.web's guards and handlers)."""
+    statuses = [404, 500]
+    if doc.body or has_params:
+        statuses.append(400)
+    if doc.auth:
+        statuses.append(401)
+    if method in ("post", "put", "patch", "delete"):
+        statuses += [403, 413, 415]  # cross-site requests, body size, form or text bodies
+    return tuple(sorted(statuses))
+
+
 def _response(status: int, response: Any, refs: Mapping[Any, Any]) -> dict[str, Any]:
+    if isinstance(response, tuple):
+        model, media_type = response
+        return {"description": str(status), "content": {media_type: {"schema": refs[(model, "validation")]}}}
     if isinstance(response, type) and issubclass(response, BaseModel):
         return {"description": str(status), "content": {"application/json": {"schema": refs[(response, "validation")]}}}
     if isinstance(response, str):
-        return {"description": str(status), "content": {response: {"schema": {"type": "string"}}}}
+        schema = {"type": "object"} if response == "application/json" else {"type": "string"}
+        return {"description": str(status), "content": {response: {"schema": schema}}}
+    if status >= 400:  # every refusal is {"error", "detail"} (skillpass.web)
+        return _error_response(status)
     return {"description": str(status)}
 
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 from flask import Flask, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from vc import strict_json
 from vc.errors import SkillpassError
@@ -120,8 +120,10 @@ def register_error_handlers(app: Flask, status_map: Mapping[type[SkillpassError]
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        # The type name only: messages of unexpected errors may carry secrets.
-        log.error("unexpected %s on %s %s", type(error).__name__, request.method, request.path, exc_info=app.debug)
+        # The type name only: messages of unexpected errors may carry secrets. And the route's
+        # pattern, not the path: a path can be a secret itself (a share link's /s/<token>).
+        route = request.url_rule.rule if request.url_rule is not None else "(no route)"
+        log.error("unexpected %s on %s %s", type(error).__name__, request.method, route, exc_info=app.debug)
         return error_response("internal_error", "an unexpected error occurred", 500)
 
 
@@ -181,6 +183,59 @@ def add_security_headers(app: Flask, *, html_csp: str = "default-src 'none'; sty
         else:
             h.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         return response
+
+
+class CrossSiteRequest(Forbidden):
+    """A browser sent this from another site's page; state changes come from this API's own clients only."""
+
+    code = "cross_site_request"
+
+
+#: Bodies a page of another site can make a browser send without asking first (CORS "simple" requests).
+FORM_MEDIA_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _origin_of(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme.lower()}://{rest.split('/', 1)[0].lower()}"
+
+
+def install_request_guards(app: Flask, *, own_origins: tuple[str, ...] = ()) -> None:
+    """Refuse, before any view runs, what no client of a JSON API sends.
+
+    - a body larger than MAX_CONTENT_LENGTH, by its Content-Length: 413 at
+      once, also on routes that never read a body;
+    - a state-changing request (POST, PUT, PATCH, DELETE) that a page of
+      another site could have made a browser send: a form or text/plain body
+      (415 `unsupported_media_type`), or an `Origin` that is not this
+      service's own, or `Sec-Fetch-Site: cross-site` (403 `cross_site_request`).
+      API clients (curl, requests, the other services) send no Origin.
+
+    `own_origins`: this service's public origins besides the one it is
+    addressed by (e.g. WALLET_PUBLIC_URL behind a proxy).
+    """
+    allowed = frozenset(_origin_of(o) for o in own_origins if "://" in o)
+
+    @app.before_request
+    def _guard() -> None:
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        length = request.content_length
+        if limit is not None and length is not None and length > limit:
+            raise RequestEntityTooLarge(f"the body is larger than {limit} bytes")
+        if request.method not in STATE_CHANGING:
+            return None
+        if request.mimetype in FORM_MEDIA_TYPES:
+            raise UnsupportedMediaType("send the body as application/json")
+        origin = request.headers.get("Origin")
+        if origin is not None:
+            if origin.strip().lower() == "null" or "://" not in origin:
+                raise CrossSiteRequest(f"requests from origin {origin[:100]!r} are not accepted")
+            if _origin_of(origin.strip()) not in allowed | {_origin_of(request.host_url)}:
+                raise CrossSiteRequest(f"requests from origin {origin[:100]!r} are not accepted")
+        if request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
+            raise CrossSiteRequest("requests from another site's pages are not accepted")
+        return None
 
 
 def json_response(value: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
