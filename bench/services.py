@@ -23,7 +23,8 @@ from typing import Iterator
 HERE = Path(__file__).resolve().parent
 WORKERS = os.cpu_count() or 1
 THREADS = 4  # as skillpass/devrun.py: the gthread worker, which keeps connections alive
-POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# psycopg takes plain postgresql:// URLs; a SQLAlchemy-style "+psycopg" URL is accepted too
+POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test").replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 _TICKS = os.sysconf("SC_CLK_TCK")

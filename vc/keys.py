@@ -12,7 +12,7 @@ which is what closes the door on algorithm-confusion attacks further up.
 
 from __future__ import annotations
 
-import base64
+import pybase64
 import binascii
 import hashlib
 import json
@@ -42,7 +42,7 @@ _P256_PUB = b"\x80\x24"
 
 def b64url_encode(data: bytes) -> str:
     """Base64url without padding, as JOSE writes it."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return pybase64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 _TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/!!!")
@@ -65,10 +65,11 @@ def b64url_decode(text: str) -> bytes:
         raw = text.encode("ascii")
     except UnicodeEncodeError:
         raise EncodingError("not base64url without padding") from None
-    # `-_` become `+/`; `+`, `/` and `=` (not base64url) become `!`, which strict mode refuses
-    # like every other character outside the alphabet (whitespace included).
+    # `-_` become `+/`; `+`, `/` and `=` (not base64url) become `!`, which validation refuses
+    # like every other character outside the alphabet (whitespace included). pybase64's SIMD
+    # decoder: the standard library's takes ~10 us for a 5 KB credential, a twentieth of a verify.
     try:
-        data = binascii.a2b_base64(raw.translate(_TO_STANDARD) + b"=" * (-len(raw) % 4), strict_mode=True)
+        data = pybase64.b64decode(raw.translate(_TO_STANDARD) + b"=" * (-len(raw) % 4), validate=True)
     except binascii.Error:
         raise EncodingError("not base64url without padding") from None
     unused = _UNUSED_BITS.get(len(raw) % 4)

@@ -58,13 +58,16 @@ def _too_deep(value: Any, limit: int) -> bool:
 
 
 # orjson reads an integer beyond 64 bits as a float (the standard library: an int); only a
-# run of 19 or more digits can be one. Digits become "0", everything else a space, then look.
-_DIGIT_RUNS = bytes.maketrans(bytes(range(256)), bytes(48 if 48 <= b <= 57 else 32 for b in range(256)))
+# run of 19 or more digits can be one. One pass of translate serves two looks: digits become
+# "0" (look for a long run), `[` and `{` both become "[" (count the openings), the rest a space.
+_SHAPE = bytes.maketrans(
+    bytes(range(256)), bytes(48 if 48 <= b <= 57 else 91 if b in (91, 123) else 32 for b in range(256))
+)
 _LONG_RUN = b"0" * 19
 _SLOW = object()
 
 
-def _fast_loads(data: str | bytes) -> Any:
+def _fast_loads(data: str | bytes, max_depth: int) -> Any:
     """orjson, when it provably reads `data` exactly as the standard parser below would; else _SLOW.
 
     Without a `\\u` escape, every `:` of the text is either a member separator
@@ -76,7 +79,11 @@ def _fast_loads(data: str | bytes) -> Any:
     floats, so a long run of digits goes the standard way too.
     """
     raw = data if type(data) is bytes else data.encode("utf-8", "surrogatepass")
-    if b"\\u" in raw or _LONG_RUN in raw.translate(_DIGIT_RUNS):
+    # a lone byte is found by memchr; the two-byte `\\u` is looked for only after a backslash
+    if b"\\" in raw and b"\\u" in raw:
+        return _SLOW
+    shape = raw.translate(_SHAPE)
+    if _LONG_RUN in shape:
         return _SLOW
     try:
         value = orjson.loads(data)
@@ -84,6 +91,8 @@ def _fast_loads(data: str | bytes) -> Any:
         return _SLOW
     if raw.count(b":") != orjson.dumps(value).count(b":"):
         return _SLOW  # a duplicate member: the standard parser names it
+    if shape.count(b"[") > max_depth and _too_deep(value, max_depth):
+        raise MalformedToken(f"JSON nests deeper than {max_depth} levels")
     return value
 
 
@@ -96,10 +105,8 @@ def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     same way goes through the standard library with the checks below.
     """
     if type(data) is bytes or type(data) is str:
-        value = _fast_loads(data)
+        value = _fast_loads(data, max_depth)
         if value is not _SLOW:
-            if (data.count(b"[") + data.count(b"{") if type(data) is bytes else data.count("[") + data.count("{")) > max_depth and _too_deep(value, max_depth):
-                raise MalformedToken(f"JSON nests deeper than {max_depth} levels")
             return value
     if isinstance(data, bytes):
         try:
