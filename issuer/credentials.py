@@ -8,7 +8,6 @@ from flask import Blueprint, Response, request
 from pydantic import ValidationError
 
 from issuer import issuance, tenancy
-from skillpass.web import json_payload
 from issuer.api import (
     BatchRequest,
     BatchResponse,

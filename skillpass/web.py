@@ -9,7 +9,7 @@ input ever produces a bare 500 page or a stack trace.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Mapping, TypeVar
 
 from flask import Flask, Response, jsonify, request
 from pydantic import BaseModel, ValidationError

@@ -73,7 +73,7 @@ def did_key(key: keys.PrivateKey | keys.PublicKey) -> str:
 def _resolve_did_key(did: str) -> dict[str, Any]:
     value = did.removeprefix("did:key:")
     try:
-        public = keys.multikey_decode(value)
+        keys.multikey_decode(value)  # a did:key that holds no usable key is refused here
     except (EncodingError, InvalidKey) as exc:
         raise DIDError(f"did:key does not hold a supported key: {exc.detail}") from exc
     return _self_certifying_document(did, f"{did}#{value}", {"type": "Multikey", "publicKeyMultibase": value})

@@ -147,7 +147,6 @@ from vc.errors import (
     Expired,
     FetchError,
     IssuerMismatch,
-    KeyNotFound,
     MalformedToken,
     NotYetValid,
     SchemaValidationError,
@@ -592,6 +591,15 @@ def _combined(name: str, parts: list[tuple[str, "Report"]]) -> Check:
 # --- the pipeline -------------------------------------------------------------------------
 
 
+def _status_gate(signature_ok: bool, gate: "_Gate | None") -> "_Gate | None":
+    """Why status lists are not fetched, or None when they are: only for a verified signature."""
+    if signature_ok:
+        return None
+    if gate is not None:
+        return _Gate(SKIPPED, gate.code, gate.detail)
+    return _Gate(SKIPPED, "signature_not_verified", "status lists are only fetched for a credential whose signature verified")
+
+
 class Memos:
     """What the pipeline derives from bytes, keyed by those bytes (content-addressed).
 
@@ -668,6 +676,13 @@ class Verifier:
                 return self._rest_skipped(report, SD_JWT_CREDENTIAL_CHECKS, "not_parsed")
             checks.append(Check("parse", PASSED))
             self._sd_jwt_checks(report, parsed, now, opts)
+            if parsed.kb_jwt is not None:
+                # A KB-JWT proves the holder only against a nonce and audience, which a credential
+                # check has not got: unchecked, it must not pass as if the holder had been shown.
+                checks.append(Check(
+                    "key_binding", FAILED, "wrong_type",
+                    "this SD-JWT carries a Key Binding JWT: it is a presentation; verify it as one, with its nonce and audience",
+                ))
             report.verified = _verdict(report)
             return report
         report.format = VC_JWT
@@ -709,23 +724,7 @@ class Verifier:
         # did_resolution
         resolved, gate = self._issuer_resolution(report, issuer, kid_did, may_fetch)
 
-        # signature
-        signature_ok = False
-        if gate is not None and gate.code == "untrusted_issuer":
-            checks.append(Check("signature", SKIPPED, gate.code, gate.detail))
-        else:
-            try:
-                jose.check_header(header, VC_JWT)
-                if resolved is None:
-                    why = gate or _Gate(SKIPPED, "did_resolution_failed", "the issuer's DID document is not available")
-                    checks.append(Check("signature", why.status, why.code, why.detail))
-                else:
-                    key = self._key(resolved, kid, "assertionMethod")  # type: ignore[arg-type]
-                    jose.verify_signature(decoded, key)
-                    checks.append(Check("signature", PASSED))
-                    signature_ok = True
-            except SkillpassError as exc:
-                checks.append(_fail("signature", exc))
+        signature_ok = self._signature_check(report, decoded, lambda: jose.check_header(header, VC_JWT), resolved, gate)
 
         # issuer_binding
         try:
@@ -753,14 +752,7 @@ class Verifier:
         # validity_period
         checks.append(self._validity(payload, now, opts))
 
-        # status
-        if signature_ok:
-            status_gate = None
-        elif gate is not None:
-            status_gate = _Gate(SKIPPED, gate.code, gate.detail)
-        else:
-            status_gate = _Gate(SKIPPED, "signature_not_verified", "status lists are only fetched for a credential whose signature verified")
-        self._status_checks(report, payload, issuer, resolved, status_gate, now, opts)
+        self._status_checks(report, payload, issuer, resolved, _status_gate(signature_ok, gate), now, opts)
 
         # schema
         if not opts.check_schema:
@@ -769,6 +761,39 @@ class Verifier:
             checks.append(Check("schema", SKIPPED, gate.code, gate.detail))
         else:
             checks.append(self._schema(decoded))
+
+    def _signature_check(
+        self,
+        report: Report,
+        jws: jose.DecodedJWS,
+        check_header: Callable[[], Any],
+        resolved: "_Resolved | None",
+        gate: "_Gate | None",
+    ) -> bool:
+        """The `signature` check of a credential (vc+jwt or SD-JWT VC); True: it verified.
+
+        The header rules of the format first, then the key the issuer's DID
+        document lists for `kid` under `assertionMethod`, and only that key.
+        """
+        checks = report.checks
+        if gate is not None and gate.code == "untrusted_issuer":
+            checks.append(Check("signature", SKIPPED, gate.code, gate.detail))
+            return False
+        try:
+            check_header()
+            kid = jws.header.get("kid")
+            if _kid_did(kid) is None:
+                raise MalformedToken("header must name the signing key (`kid`) as a DID URL")
+            if resolved is None:
+                why = gate or _Gate(SKIPPED, "did_resolution_failed", "the issuer's DID document is not available")
+                checks.append(Check("signature", why.status, why.code, why.detail))
+                return False
+            jose.verify_signature(jws, self._key(resolved, kid, "assertionMethod"))
+        except SkillpassError as exc:
+            checks.append(_fail("signature", exc))
+            return False
+        checks.append(Check("signature", PASSED))
+        return True
 
     def _trust_check(self, report: Report, issuer: str | None, now: datetime, opts: VerifyOptions) -> bool:
         """The `trust` check (the registry's word, before anything touches the network); True: may fetch."""
@@ -1059,24 +1084,7 @@ class Verifier:
         kid_did = _kid_did(kid)
         resolved, gate = self._issuer_resolution(report, issuer, kid_did, may_fetch)
 
-        # signature
-        signature_ok = False
-        if gate is not None and gate.code == "untrusted_issuer":
-            checks.append(Check("signature", SKIPPED, gate.code, gate.detail))
-        else:
-            try:
-                sdjwt.check_header(header, SD_JWT)
-                if kid_did is None:
-                    raise MalformedToken("header must name the signing key (`kid`) as a DID URL")
-                if resolved is None:
-                    why = gate or _Gate(SKIPPED, "did_resolution_failed", "the issuer's DID document is not available")
-                    checks.append(Check("signature", why.status, why.code, why.detail))
-                else:
-                    jose.verify_signature(parsed.jws, self._key(resolved, kid, "assertionMethod"))
-                    checks.append(Check("signature", PASSED))
-                    signature_ok = True
-            except SkillpassError as exc:
-                checks.append(_fail("signature", exc))
+        signature_ok = self._signature_check(report, parsed.jws, lambda: sdjwt.check_header(header, SD_JWT), resolved, gate)
 
         # issuer_binding: the `kid` DID is `iss`
         if kid_did is None:
@@ -1127,13 +1135,7 @@ class Verifier:
             checks.append(Check("validity_period", PASSED))
 
         # status: Token Status List
-        if signature_ok:
-            status_gate = None
-        elif gate is not None:
-            status_gate = _Gate(SKIPPED, gate.code, gate.detail)
-        else:
-            status_gate = _Gate(SKIPPED, "signature_not_verified", "status lists are only fetched for a credential whose signature verified")
-        self._token_status_check(report, payload, issuer, resolved, status_gate, ts, leeway, opts)
+        self._token_status_check(report, payload, issuer, resolved, _status_gate(signature_ok, gate), ts, leeway, opts)
 
         # schema
         if gate is not None and gate.code == "untrusted_issuer":

@@ -208,6 +208,24 @@ def test_a_forged_disclosure_fails_the_disclosures_check(verifier: Verifier, iss
     assert not report.verified and report.claims is None
 
 
+@pytest.mark.parametrize("forged", [False, True], ids=["genuine-kb-jwt", "forged-kb-jwt"])
+def test_a_presentation_offered_as_a_credential_is_not_verified(verifier: Verifier, issuer: SdIssuer, holder_key: Any, forged: bool) -> None:
+    # A KB-JWT is checked against a nonce and audience, which a credential check has not got:
+    # whether it is genuine or not, it must not come back "verified" as if the holder had been shown.
+    credential = issuer.issue(holder_key)
+    if forged:  # a KB-JWT by a key that is not cnf.jwk
+        bare = present(credential, None)
+        kb = {"iat": TS, "aud": AUDIENCE, "nonce": NONCE, "sd_hash": sdjwt.sd_hash(sdjwt.parse(bare))}
+        presentation = bare + sdjwt._sign({"typ": "kb+jwt"}, kb, keys.generate("Ed25519"))
+    else:
+        presentation = present(credential, holder_key)
+    report = verifier.verify_credential(presentation, now=NOW)
+    assert not report.verified
+    assert statuses(report)["key_binding"] == (FAILED, "wrong_type")
+    # the issuer's part is still checked and reported
+    assert statuses(report)["signature"] == ("passed", None) and statuses(report)["disclosures"] == ("passed", None)
+
+
 def test_an_expired_sd_jwt_vc(verifier: Verifier, issuer: SdIssuer, holder_key: Any) -> None:
     report = verifier.verify_credential(issuer.issue(holder_key, exp=TS - 7200), now=NOW)
     assert statuses(report)["validity_period"] == (FAILED, "expired")
