@@ -972,7 +972,38 @@ class Verifier:
         leeway: float,
         opts: VerifyOptions,
     ) -> Check:
-        url = entry.list_url
+        verified = self._current_list(
+            entry.list_url,
+            lambda body: (entry.list_url, body, issuer, resolved.version, entry.purpose, opts.max_token_bytes, opts.max_list_bytes),
+            lambda body: self._verify_list(body, entry, issuer, resolved, opts),
+            ts, leeway,
+            stale="the status list is past its validUntil; no fresh list was served",
+            early="the status list is not valid yet",
+        )
+        if isinstance(verified, Check):
+            return verified
+        try:
+            bit = verified.bits.get(entry.index)
+        except StatusIndexOutOfRange as exc:
+            return _fail("status", exc)
+        if bit:
+            word = CHECKED_PURPOSES[entry.purpose]
+            return Check("status", FAILED, word, f"the issuer has {word} this credential")
+        return Check("status", PASSED, None, f"not {CHECKED_PURPOSES[entry.purpose]}")
+
+    def _current_list(
+        self,
+        url: str,
+        memo_key: Callable[[bytes], tuple[Any, ...]],
+        verify: Callable[[bytes], "_VerifiedList | _ListProblem"],
+        ts: float,
+        leeway: float,
+        *,
+        stale: str,
+        early: str,
+    ) -> "_VerifiedList | Check":
+        """A status list (Bitstring or Token) fetched, verified once per distinct body, and current now;
+        otherwise the `status` check that says why not (unreachable is unknown, never passed)."""
         refused = self._plain_http_refused(url)
         if refused is not None:
             return refused
@@ -983,28 +1014,21 @@ class Verifier:
         except FetchError as exc:
             return Check("status", UNKNOWN, "status_unavailable", exc.detail)
         body = fetched.body
-        memo_key = (url, body, issuer, resolved.version, entry.purpose, opts.max_token_bytes, opts.max_list_bytes)
-        verified = self._lists.get(memo_key)
+        key = memo_key(body)
+        verified = self._lists.get(key)
         if verified is None:
-            verified = self._verify_list(body, entry, issuer, resolved, opts)
+            verified = verify(body)
             if not isinstance(verified, _VerifiedList) or len(verified.bits) <= _MEMO_LIST_ENTRIES:
-                self._lists.put(memo_key, verified)  # giant lists are decoded each time rather than hoarded
+                self._lists.put(key, verified)  # giant lists are decoded each time rather than hoarded
             if isinstance(verified, _VerifiedList) and verified.valid_until is not None and self._limit is not None:
                 self._limit(url, verified.valid_until, body=body)
         if isinstance(verified, _ListProblem):
             return Check("status", verified.status, verified.code, verified.detail)
         if verified.valid_until is not None and ts - leeway > verified.valid_until:
-            return Check("status", UNKNOWN, "status_list_stale", "the status list is past its validUntil; no fresh list was served")
+            return Check("status", UNKNOWN, "status_list_stale", stale)
         if verified.valid_from is not None and ts + leeway < verified.valid_from:
-            return Check("status", UNKNOWN, "status_list_not_yet_valid", "the status list is not valid yet")
-        try:
-            bit = verified.bits.get(entry.index)
-        except StatusIndexOutOfRange as exc:
-            return _fail("status", exc)
-        if bit:
-            word = CHECKED_PURPOSES[entry.purpose]
-            return Check("status", FAILED, word, f"the issuer has {word} this credential")
-        return Check("status", PASSED, None, f"not {CHECKED_PURPOSES[entry.purpose]}")
+            return Check("status", UNKNOWN, "status_list_not_yet_valid", early)
+        return verified
 
     def _verify_list(
         self, body: bytes, entry: status_list.StatusEntry, issuer: str, resolved: _Resolved, opts: VerifyOptions
@@ -1204,30 +1228,16 @@ class Verifier:
         opts: VerifyOptions,
     ) -> Check:
         url = reference.uri
-        refused = self._plain_http_refused(url)
-        if refused is not None:
-            return refused
-        try:
-            fetched = self._fetch(url)
-        except BlockedAddress as exc:
-            return _fail("status", exc)
-        except FetchError as exc:
-            return Check("status", UNKNOWN, "status_unavailable", exc.detail)
-        body = fetched.body
-        memo_key = ("statuslist+jwt", url, body, issuer, resolved.version, opts.max_token_bytes, opts.max_list_bytes)
-        verified = self._lists.get(memo_key)
-        if verified is None:
-            verified = self._verify_token_list(body, url, issuer, resolved, opts)
-            if not isinstance(verified, _VerifiedList) or len(verified.bits) <= _MEMO_LIST_ENTRIES:
-                self._lists.put(memo_key, verified)
-            if isinstance(verified, _VerifiedList) and verified.valid_until is not None and self._limit is not None:
-                self._limit(url, verified.valid_until, body=body)
-        if isinstance(verified, _ListProblem):
-            return Check("status", verified.status, verified.code, verified.detail)
-        if verified.valid_until is not None and ts - leeway > verified.valid_until:
-            return Check("status", UNKNOWN, "status_list_stale", "the Status List Token has expired (`exp`); no fresh one was served")
-        if verified.valid_from is not None and ts + leeway < verified.valid_from:
-            return Check("status", UNKNOWN, "status_list_not_yet_valid", "the Status List Token is issued in the future (`iat`)")
+        verified = self._current_list(
+            url,
+            lambda body: ("statuslist+jwt", url, body, issuer, resolved.version, opts.max_token_bytes, opts.max_list_bytes),
+            lambda body: self._verify_token_list(body, url, issuer, resolved, opts),
+            ts, leeway,
+            stale="the Status List Token has expired (`exp`); no fresh one was served",
+            early="the Status List Token is issued in the future (`iat`)",
+        )
+        if isinstance(verified, Check):
+            return verified
         try:
             value = verified.bits.get(reference.idx)
         except StatusListError as exc:
