@@ -1030,18 +1030,17 @@ class Verifier:
             return Check("status", UNKNOWN, "status_list_not_yet_valid", early)
         return verified
 
-    def _verify_list(
-        self, body: bytes, entry: status_list.StatusEntry, issuer: str, resolved: _Resolved, opts: VerifyOptions
-    ) -> _VerifiedList | _ListProblem:
-        """Everything about a fetched list credential that does not depend on the time."""
+    def _signed_list(
+        self, body: bytes, typ: str, issuer: str, resolved: _Resolved, opts: VerifyOptions
+    ) -> "jose.DecodedJWS | _ListProblem":
+        """A fetched list as a JWS of `typ`, signed with a key of the credential's issuer (its DID document)."""
         try:
-            token = body.decode("utf-8").strip()
-            decoded = jose.decode_jws(token, max_bytes=opts.max_token_bytes)
+            decoded = jose.decode_jws(body.decode("utf-8").strip(), max_bytes=opts.max_token_bytes)
         except (UnicodeDecodeError, SkillpassError) as exc:
-            return _ListProblem(FAILED, "invalid_status_list", f"the status list is not a vc+jwt: {getattr(exc, 'detail', exc)}")
-        header, payload = decoded.header, decoded.payload
+            return _ListProblem(FAILED, "invalid_status_list", f"the status list is not a {typ}: {getattr(exc, 'detail', exc)}")
+        header = decoded.header
         try:
-            jose.check_header(header, VC_JWT)
+            jose.check_header(header, typ)
         except SkillpassError as exc:
             return _ListProblem(FAILED, "status_list_signature_invalid", f"{exc.code}: {exc.detail}")
         kid_did = dids.split_did_url(header["kid"])[0]
@@ -1051,6 +1050,16 @@ class Verifier:
             jose.verify_signature(decoded, self._key(resolved, header["kid"], "assertionMethod"))
         except SkillpassError as exc:
             return _ListProblem(FAILED, "status_list_signature_invalid", f"{exc.code}: {exc.detail}")
+        return decoded
+
+    def _verify_list(
+        self, body: bytes, entry: status_list.StatusEntry, issuer: str, resolved: _Resolved, opts: VerifyOptions
+    ) -> _VerifiedList | _ListProblem:
+        """Everything about a fetched list credential that does not depend on the time."""
+        decoded = self._signed_list(body, VC_JWT, issuer, resolved, opts)
+        if isinstance(decoded, _ListProblem):
+            return decoded
+        payload = decoded.payload
         list_issuer = _issuer_of(payload)
         if list_issuer != issuer:
             return _ListProblem(FAILED, "status_list_issuer_mismatch", f"the status list names issuer {str(list_issuer)[:120]!r}")
@@ -1254,22 +1263,9 @@ class Verifier:
         self, body: bytes, url: str, issuer: str, resolved: "_Resolved", opts: VerifyOptions
     ) -> "_VerifiedList | _ListProblem":
         """A fetched Status List Token: signed by the credential's issuer, about `url`; then its list."""
-        try:
-            decoded = jose.decode_jws(body.decode("utf-8").strip(), max_bytes=opts.max_token_bytes)
-        except (UnicodeDecodeError, SkillpassError) as exc:
-            return _ListProblem(FAILED, "invalid_status_list", f"the status list is not a statuslist+jwt: {getattr(exc, 'detail', exc)}")
-        header = decoded.header
-        try:
-            jose.check_header(header, token_status_list.TYP)
-        except SkillpassError as exc:
-            return _ListProblem(FAILED, "status_list_signature_invalid", f"{exc.code}: {exc.detail}")
-        kid_did = dids.split_did_url(header["kid"])[0]
-        if kid_did != issuer:
-            return _ListProblem(FAILED, "status_list_issuer_mismatch", f"the status list is signed by {kid_did[:120]!r}, not by the issuer")
-        try:
-            jose.verify_signature(decoded, self._key(resolved, header["kid"], "assertionMethod"))
-        except SkillpassError as exc:
-            return _ListProblem(FAILED, "status_list_signature_invalid", f"{exc.code}: {exc.detail}")
+        decoded = self._signed_list(body, token_status_list.TYP, issuer, resolved, opts)
+        if isinstance(decoded, _ListProblem):
+            return decoded
         try:
             jose.check_claims(decoded.payload)
             checked = token_status_list.check_status_list_token(
