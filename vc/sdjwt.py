@@ -310,7 +310,7 @@ def _decode_disclosure(encoded: str, sd_alg: str) -> Disclosure:
     name = content[1] if len(content) == 3 else None
     if len(content) == 3 and not isinstance(name, str):
         raise InvalidDisclosure("a Disclosure's claim name must be a string")
-    if name in ("_sd", "..."):
+    if name in SD_KEYS:  # RFC 9901 4.2.1: not `_sd` or `...`; nor `_sd_alg`, which says how the digests are made
         raise InvalidDisclosure(f"a Disclosure may not name the claim {name!r}")
     return Disclosure(encoded, content[0], name, content[-1], _hash(sd_alg, encoded))
 

@@ -182,13 +182,27 @@ def respond(request_id: str) -> Response:
     report = state.pipeline().verify_presentation(body.presentation, nonce=row.nonce, audience=row.audience, options=state.options)
     wanted = json.loads(row.wanted)
     matched, missing = match(report, wanted)
-    if holder_signed(report):
+    if answers_the_request(report):
         _consume(state, row, report, matched, missing)
     answer = {"verified": report.verified, "matched": matched, "missing": missing, "report": report_body(report)}
     if report.verified:
         return json_response(answer)
     code, detail = first_problem(report)
     return json_response({"error": code, "detail": detail, **answer}, 422)
+
+
+def answers_the_request(report: Report) -> bool:
+    """Whether this presentation may use up the request: its holder signed it for the request's
+    nonce and audience, and it carries credentials issued to that holder.
+
+    The nonce of a request is public (GET /presentation-requests/{id}); were any
+    holder-signed presentation enough, anyone could answer with an empty one and
+    leave the citizen nothing to answer. A refusal short of this leaves the
+    request open. A credential that is revoked or expired still answers it (the
+    employer reads that in the result), so the `credentials` check is not required.
+    """
+    bound = [report.get(name) for name in ("audience", "subject_binding")]
+    return holder_signed(report) and bool(report.credentials) and all(c is not None and c.status == PASSED for c in bound)
 
 
 def _consume(state: VerifierState, row: PresentationRequest, report: Report, matched: dict, missing: dict) -> None:

@@ -63,6 +63,7 @@ _REASONS: dict[str, dict[str, str]] = {
     "nonce_missing": {"nl": "de presentatie bevat geen nonce", "en": "the presentation carries no nonce"},
     "nonce_required": {"nl": "er is geen nonce gevraagd; vraag een nieuwe presentatie aan", "en": "no nonce was asked for; request a fresh presentation"},
     "nonce_replayed": {"nl": "deze presentatie is al eerder gebruikt (herhaling)", "en": "this presentation was used before (replay)"},
+    "nonce_of_a_request": {"nl": "deze presentatie beantwoordt een verzoek; stuur haar naar dat verzoek", "en": "this presentation answers a request; send it to that request"},
     "audience_mismatch": {"nl": "de presentatie is bestemd voor een andere verificateur", "en": "the presentation is addressed to another verifier"},
     "audience_missing": {"nl": "de presentatie noemt geen ontvanger", "en": "the presentation names no recipient"},
     "credential_not_verified": {"nl": "niet alle credentials zijn geldig", "en": "not every credential is valid"},
@@ -143,7 +144,8 @@ def _holder_name(claims: Mapping[str, Any]) -> str | None:
     subject = subject[0] if isinstance(subject, list) and subject else subject
     if not isinstance(subject, dict):
         return None
-    for ident in subject.get("identifier") or []:
+    identifiers = subject.get("identifier")
+    for ident in identifiers if isinstance(identifiers, list) else [identifiers]:
         if isinstance(ident, dict) and ident.get("identityType") == "name" and ident.get("hashed") is False:
             value = ident.get("identityHash")
             return value if isinstance(value, str) else None

@@ -14,15 +14,16 @@ from typing import Any
 
 from flask import Blueprint, Response
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from skillpass.db import write_transaction
+from skillpass.db import read_session, write_transaction
 from skillpass.openapi import documented
 from skillpass.web import RequestError, json_payload, json_response, parse_body, pydantic_errors
 from verifier import share
 from verifier.api import BatchRequest, BatchResponse, Options, ReportModel, VerifyRequest
 from verifier.errors import BatchTooLarge
-from verifier.models import UsedNonce, utcnow
+from verifier.models import PresentationRequest, UsedNonce, utcnow
 from verifier.state import VerifierState, current
 from verifier.summary import report_body
 from vc.verify import FAILED, PASSED, Check, Report, VerifyOptions
@@ -56,6 +57,13 @@ def consume_nonce(state: VerifierState, report: Report, nonce: str | None) -> No
     if nonce is None:
         return
     if not holder_signed(report):
+        return
+    with read_session(state.engine) as session:
+        request_state = session.execute(select(PresentationRequest.state).where(PresentationRequest.nonce == nonce)).scalar()
+    if request_state == "pending":
+        # A request's nonce is public (anyone may read the request): used here, it would use up
+        # the request before its citizen could answer it. It is answered at its request only.
+        report.replace(Check("nonce", FAILED, "nonce_of_a_request", "this nonce belongs to a presentation request: answer it at /presentation-requests/{id}/response"))
         return
     now = utcnow()
     try:

@@ -53,7 +53,7 @@ VALID, REVOKED, SUSPENDED, EXPIRED, NOT_YET_VALID, UNKNOWN_STATUS, INVALID = (
 STATUSES = (VALID, REVOKED, SUSPENDED, EXPIRED, NOT_YET_VALID, UNKNOWN_STATUS, INVALID)
 
 #: Checks whose failure means the credential is not authentic or not the citizen's.
-_HARD = ("parse", "trust", "did_resolution", "signature", "issuer_binding", "disclosures", "data_model", "schema", "holder_binding")
+_HARD = ("parse", "trust", "did_resolution", "signature", "issuer_binding", "disclosures", "key_binding", "data_model", "schema", "holder_binding")
 #: Failure codes of status checks that are statements of the issuer, not defects.
 _STATUS_WORDS = {"revoked": REVOKED, "suspended": SUSPENDED}
 

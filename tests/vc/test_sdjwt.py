@@ -589,9 +589,10 @@ def test_refuses_a_digest_that_appears_twice(ed: Party) -> None:
         ed.verify(_signed(ed, {"_sd": [hidden], "list": [{"...": hidden}]}), require_key_binding=False)
 
 
-@pytest.mark.parametrize("name", ["_sd", "..."])
-def test_refuses_a_disclosure_naming_sd_or_ellipsis(ed: Party, name: str) -> None:
-    bad = _disclosure("c2FsdA", name, ["x"])
+@pytest.mark.parametrize("name, value", [("_sd", ["x"]), ("...", ["x"]), ("_sd_alg", "sha-256"), ("_sd_alg", "sha-512")])
+def test_refuses_a_disclosure_naming_a_reserved_claim(ed: Party, name: str, value: object) -> None:
+    # `_sd_alg` by Disclosure was a KeyError (500) in the wallet, found by a red-team run
+    bad = _disclosure("c2FsdA", name, value)
     with pytest.raises(sdjwt.InvalidDisclosure) as exc:
         ed.verify(_signed(ed, {"_sd": [_digest(bad)]}, bad), require_key_binding=False)
     assert _code(exc) == "invalid_disclosure"

@@ -52,12 +52,33 @@ def test_answer_matches_and_misses_then_replay_is_refused(client, issuer, holder
     assert {c["check"]: c["code"] for c in body["checks"]}["nonce"] == "nonce_replayed"
 
 
-def test_nonce_used_at_verify_first_cannot_answer_the_request(client, issuer, holder):
+def test_a_request_nonce_is_answered_at_its_request_only(client, issuer, holder):
+    # The nonce is public (GET the request): at /verify it must neither pass nor be used up.
     req = create(client)
     vp = holder.present([issuer.issue(holder.did)], nonce=req["nonce"])
-    assert client.post("/verify", json={"presentation": vp, "nonce": req["nonce"]}).json["verified"] is True
+    at_verify = client.post("/verify", json={"presentation": vp, "nonce": req["nonce"]}).json
+    assert at_verify["verified"] is False
+    assert {c["check"]: c["code"] for c in at_verify["checks"]}["nonce"] == "nonce_of_a_request"
     r = client.post(f"/presentation-requests/{req['id']}/response", json={"presentation": vp})
-    assert r.status_code == 422 and r.json["error"] == "nonce_replayed"
+    assert r.status_code == 200 and r.json["verified"] is True
+    # and once answered, neither place takes it again
+    assert client.post(f"/presentation-requests/{req['id']}/response", json={"presentation": vp}).status_code == 409
+    assert client.post("/verify", json={"presentation": vp, "nonce": req["nonce"]}).json["verified"] is False
+
+
+def test_an_empty_presentation_cannot_use_up_a_request(client, issuer, holder):
+    # found by a red-team run: anyone could read the nonce and answer first with a self-signed
+    # presentation of nothing, leaving the citizen's real answer a "replay"
+    req = create(client)
+    stranger = type(holder)()
+    url = f"/presentation-requests/{req['id']}/response"
+    empty = client.post(url, json={"presentation": stranger.present([], nonce=req["nonce"])})
+    assert empty.status_code == 422
+    via_verify = client.post("/verify", json={"presentation": stranger.present([], nonce=req["nonce"]), "nonce": req["nonce"]})
+    assert via_verify.json["verified"] is False
+    assert client.get(f"/presentation-requests/{req['id']}").json["state"] == "pending"
+    genuine = client.post(url, json={"presentation": holder.present([issuer.issue(holder.did)], nonce=req["nonce"])})
+    assert genuine.status_code == 200 and genuine.json["verified"] is True
 
 
 def test_result_needs_the_token(client, issuer, holder):
@@ -81,8 +102,8 @@ def test_wrong_nonce_wrong_audience_and_wrong_holder_are_refused(client, issuer,
     assert r.status_code == 422 and r.json["error"] == "nonce_mismatch"
     r = client.post(url, json={"presentation": holder.present([issuer.issue(holder.did)], nonce=req["nonce"], audience="https://evil.test")})
     assert r.status_code == 422 and r.json["error"] == "audience_mismatch"
-    # the wrong-audience answer was signed by the holder with the right nonce: the request is used up
-    assert client.get(f"/presentation-requests/{req['id']}").json["state"] == "answered"
+    # an answer for another audience does not use the request up: it is not an answer to this verifier
+    assert client.get(f"/presentation-requests/{req['id']}").json["state"] == "pending"
     req = create(client)
     victim = Holder()
     r = client.post(f"/presentation-requests/{req['id']}/response", json={"presentation": holder.present([issuer.issue(victim.did)], nonce=req["nonce"])})
