@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from skillpass.web import MAX_ROW_ID
+
 SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 KeyType = Literal["Ed25519", "P-256"]
 
@@ -89,12 +91,12 @@ class CredentialQuery(Strict):
     state: Literal["active", "suspended", "revoked"] | None = None
     type: Literal["microcredential", "skill-attestation"] | None = None
     limit: int = Field(default=50, ge=1, le=500)
-    cursor: int | None = Field(default=None, ge=0)
+    cursor: int | None = Field(default=None, ge=0, le=MAX_ROW_ID)
 
 
 class AuditQuery(Strict):
     limit: int = Field(default=100, ge=1, le=1000)
-    cursor: int | None = Field(default=None, ge=0)
+    cursor: int | None = Field(default=None, ge=0, le=MAX_ROW_ID)
 
 
 # --- responses ------------------------------------------------------------------

@@ -9,7 +9,7 @@ from issuer.api import KeyInfo, RemoveKey, RotateKey
 from issuer.state import IssuerState, current
 from skillpass.db import write_transaction
 from skillpass.openapi import documented
-from skillpass.web import json_response, parse_body
+from skillpass.web import ROW_ID, json_response, parse_body
 
 bp = Blueprint("signing_keys", __name__)
 
@@ -43,7 +43,7 @@ def rotate(slug: str) -> Response:
     return json_response(rotate_key(state, slug, body.keyType, body.reason, actor=actor), 201)
 
 
-@bp.post("/admin/providers/<slug>/keys/<int:number>/remove")
+@bp.post(f"/admin/providers/<slug>/keys/<{ROW_ID}:number>/remove")
 @documented(body=RemoveKey, responses={200: KeyInfo, 409: None}, auth="adminToken", tags=("admin",))
 def remove(slug: str, number: int) -> Response:
     """Remove a retired key (compromise): it leaves the DID document; what it signed no longer verifies."""

@@ -21,8 +21,9 @@ ERROR_SCHEMA = {
     "required": ["error", "detail"],
     "properties": {"error": {"type": "string"}, "detail": {}},
 }
-_CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
-_PARAM_TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}}
+_CONVERTER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
+_MAX_ARGUMENT = re.compile(r"\bmax=(\d+)")
+_PARAM_TYPES = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number"}}
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,13 @@ def documented(
 
 def _path_and_params(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
-    for converter, name in _CONVERTER.findall(rule):
-        params.append(
-            {"name": name, "in": "path", "required": True, "schema": _PARAM_TYPES.get(converter, {"type": "string"})}
-        )
-    return _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule), params
+    for converter, arguments, name in _CONVERTER.findall(rule):
+        schema = dict(_PARAM_TYPES.get(converter, {"type": "string"}))
+        bound = _MAX_ARGUMENT.search(arguments)
+        if bound and converter == "int":
+            schema["maximum"] = int(bound.group(1))
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return _CONVERTER.sub(lambda m: "{" + m.group(3) + "}", rule), params
 
 
 def _query_params(model: type[BaseModel]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping, TypeVar
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -141,12 +141,27 @@ def json_payload() -> Any:
     if not request.mimetype == "application/json":
         raise UnsupportedMediaType("send the body as application/json")
     data = request.get_data(cache=True)
+    _refuse_a_cut_off_body(data)
     if not data:
         raise MalformedJSON("the body is empty")
     try:
         return strict_json.loads(data)
     except SkillpassError as exc:
         raise MalformedJSON(exc.detail) from exc
+
+
+def _refuse_a_cut_off_body(data: bytes) -> None:
+    """413 for a chunked body longer than MAX_CONTENT_LENGTH.
+
+    Without a Content-Length (chunked transfer) the guard cannot refuse a body
+    up front, and the WSGI stream quietly ends at the limit: what was read
+    would be the first part of the body, taken for the whole of it.
+    """
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is None or request.content_length is not None or len(data) < limit:
+        return
+    if request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge(f"the body is larger than {limit} bytes")
 
 
 def parse_body(model: type[Model]) -> Model:
@@ -199,6 +214,13 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 def _origin_of(url: str) -> str:
     scheme, _, rest = url.partition("://")
     return f"{scheme.lower()}://{rest.split('/', 1)[0].lower()}"
+
+
+#: The largest row id or list number a URL or cursor may name: PostgreSQL's INTEGER. A larger
+#: number names nothing (404 in a path, 400 as a cursor) rather than overflowing a query (500).
+MAX_ROW_ID = 2**31 - 1
+#: A path segment of a row id or list number: `<{ROW_ID}:number>`.
+ROW_ID = f"int(max={MAX_ROW_ID})"
 
 
 def install_request_guards(app: Flask, *, own_origins: tuple[str, ...] = ()) -> None:

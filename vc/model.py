@@ -61,9 +61,16 @@ def _parse_datetime(value: Any, member: str) -> datetime:
     if not isinstance(value, str) or not _DATETIME.match(value):
         raise InvalidCredential(f"`{member}` must be an XML Schema dateTimeStamp with a time zone")
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise InvalidCredential(f"`{member}` is not a valid date-time: {exc}") from exc
+    try:
+        # 9999-12-31T23:59:59-23:59 is a valid dateTimeStamp whose UTC time is past year 9999:
+        # nothing can compare it with other times, write it in UTC, or make it a JWT `exp`.
+        moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise InvalidCredential(f"`{member}` is outside the years 0001 to 9999 in UTC") from None
+    return moment
 
 
 def is_url(value: Any) -> bool:

@@ -795,6 +795,11 @@ def _verify_key_binding(
         raise KeyBindingTimeInvalid("the KB-JWT is issued in the future")
     if claims["iat"] < now - max_iat_age:
         raise KeyBindingTimeInvalid(f"the KB-JWT is older than {max_iat_age:g} seconds")
+    # not defined for a KB-JWT by RFC 9901; one that carries them means them (RFC 7519)
+    if "exp" in claims and now >= claims["exp"] + leeway:
+        raise KeyBindingTimeInvalid("the KB-JWT has expired (`exp`)")
+    if "nbf" in claims and now + leeway < claims["nbf"]:
+        raise KeyBindingTimeInvalid("the KB-JWT is not valid yet (`nbf`)")
     return dict(claims)
 
 

@@ -1397,6 +1397,12 @@ class Verifier:
             return Check("validity_period", FAILED, "iat_missing", "the KB-JWT has no `iat`")
         if ts + leeway < iat:
             return Check("validity_period", FAILED, "not_yet_valid", "the KB-JWT was issued in the future (`iat`)")
+        # RFC 9901 defines no `exp` or `nbf` for a KB-JWT, but one that carries them means them (RFC 7519)
+        exp, nbf = _numeric(claims, "exp"), _numeric(claims, "nbf")
+        if exp is not None and ts - leeway > exp:
+            return Check("validity_period", FAILED, "expired", "the KB-JWT has expired (`exp`)")
+        if nbf is not None and ts + leeway < nbf:
+            return Check("validity_period", FAILED, "not_yet_valid", "the KB-JWT is not valid yet (`nbf`)")
         max_age = opts.presentation_max_age or KB_JWT_MAX_AGE
         if ts - iat > max_age.total_seconds() + leeway:
             return Check("validity_period", FAILED, "presentation_too_old", f"the KB-JWT is older than {int(max_age.total_seconds())} seconds")

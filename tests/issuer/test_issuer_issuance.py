@@ -110,6 +110,9 @@ def test_skill_attestation_needs_evidence(app, client, provider):
         (micro_request(holder="did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH"), 400, "holder_mismatch"),
         (micro_request(validUntil="2001-01-01T00:00:00Z"), 400, "invalid_valid_until"),
         (micro_request(validUntil="tomorrow"), 400, "invalid_valid_until"),
+        # valid dateTimeStamps whose UTC time is past year 9999 (a 500 before, found by a red-team run)
+        (micro_request(validUntil="9999-12-31T23:59:59-23:59"), 400, "invalid_valid_until"),
+        (micro_request(validUntil="9999-12-31T23:00:00-12:00", format="dc+sd-jwt"), 400, "invalid_valid_until"),
         (micro_request(extra=1), 400, "invalid_request"),
         ({"type": "microcredential"}, 400, "invalid_request"),
         (micro_request(subject="not an object"), 400, "invalid_request"),
@@ -271,6 +274,18 @@ def test_batch_bad_items_consume_nothing(app, client, provider):
             for entry in result["result"]["status"]:
                 seen.add((entry["statusPurpose"], entry["statusListIndex"]))
     assert len(seen) == 6  # all distinct
+
+
+def test_a_batch_item_with_an_impossible_date_fails_alone(app, client, provider):
+    # one such item made the whole batch a 500 and left indices allocated for nothing
+    before = counts(app)
+    items = [micro_request()] * 5 + [micro_request(validUntil="9999-12-31T23:59:59-23:59")]
+    r = client.post("/providers/demo-roc/credentials/batch", json={"items": items}, headers=provider.headers)
+    assert r.status_code == 200 and r.json["issued"] == 5 and r.json["failed"] == 1
+    assert r.json["results"][5]["error"]["error"] == "invalid_valid_until"
+    after = counts(app)
+    assert after["credentials"] - before["credentials"] == 5
+    assert after["allocated"] - before["allocated"] == 10  # two per issued credential, none for the bad item
 
 
 def test_batch_too_large_or_empty(app, client, provider):

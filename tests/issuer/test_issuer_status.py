@@ -83,6 +83,28 @@ def test_unknown_lists_are_404(client, provider):
         assert r.json["error"] == "not_found"
 
 
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**30])
+def test_list_numbers_beyond_any_row_are_404(client, provider, number):
+    # a 500 (integer overflow in the query) before, found by a red-team run
+    for path in (f"/providers/demo-roc/status/revocation/{number}", f"/providers/demo-roc/status/token/{number}"):
+        r = client.get(path)
+        assert r.status_code == 404 and r.json["error"] == "not_found", path
+
+
+@pytest.mark.parametrize("cursor", [2**31, 2**63, -1, "x"])
+def test_cursors_beyond_any_row_are_400(app, client, provider, cursor):
+    from issuer_helpers import ADMIN
+
+    before = counts(app)
+    r = client.get(f"/providers/demo-roc/credentials?cursor={cursor}", headers=provider.headers)
+    assert r.status_code == 400 and r.json["error"] == "invalid_request"
+    r = client.get(f"/admin/providers/demo-roc/audit?cursor={cursor}", headers=ADMIN)
+    assert r.status_code == 400 and r.json["error"] == "invalid_request"
+    r = client.post(f"/admin/providers/demo-roc/keys/{2**63}/remove", json={"reason": "compromise"}, headers=ADMIN)
+    assert r.status_code == 404
+    assert counts(app) == before
+
+
 def test_revoke_sets_the_bit_and_is_permanent(app, client, provider):
     issued = issue(client, provider)
     assert bit(client, provider, issued, "revocation") == 0

@@ -672,8 +672,10 @@ def _with_kb(party: Party, presentation_without_kb: str, key: keys.PrivateKey | 
         ({"iat": NOW - 301}, sdjwt.KeyBindingTimeInvalid, "key_binding_iat_invalid"),
         ({"sd_hash": None}, sdjwt.KeyBindingError, "invalid_key_binding"),
         ({"iat": "yesterday"}, sdjwt.KeyBindingError, "invalid_key_binding"),
+        ({"exp": NOW - 120}, sdjwt.KeyBindingTimeInvalid, "key_binding_iat_invalid"),
+        ({"nbf": NOW + 3600}, sdjwt.KeyBindingTimeInvalid, "key_binding_iat_invalid"),
     ],
-    ids=["typ", "aud", "nonce", "sd_hash", "iat-future", "iat-too-old", "no-sd_hash", "iat-not-number"],
+    ids=["typ", "aud", "nonce", "sd_hash", "iat-future", "iat-too-old", "no-sd_hash", "iat-not-number", "exp-past", "nbf-future"],
 )
 def test_refuses_a_bad_kb_jwt(ed: Party, change: dict[str, Any], error: type, code: str) -> None:
     base = sdjwt.present(ed.issue(), [("credentialSubject", "name")], holder_key=None)

@@ -554,11 +554,11 @@ def test_status_list_unavailable_is_unknown(verifier, issuer, holder, web):
 
 
 def test_status_list_too_short_or_not_a_jwt(verifier, issuer, holder):
-    token = issuer.issue(holder.did)
-    short = status_list.StatusList.__new__(status_list.StatusList)
-    import zlib, base64
+    import base64
+    import zlib
 
-    gz = zlib.compress(bytes(1024), 6, wbits=31)
+    token = issuer.issue(holder.did)
+    gz = zlib.compress(bytes(1024), 6, wbits=31)  # 8,192 entries: far under the 131,072 minimum
     encoded = "u" + base64.urlsafe_b64encode(gz).rstrip(b"=").decode()
     doc = status_list.status_list_credential(issuer.list_url("revocation"), issuer.did, "revocation", encoded, NOW - timedelta(hours=1), NOW + timedelta(hours=1))
     issuer.publish_list("revocation", jose.sign_credential(doc, issuer.key, issuer.kid))

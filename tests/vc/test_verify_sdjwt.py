@@ -348,6 +348,16 @@ def test_key_binding_checks(verifier: Verifier, issuer: SdIssuer, holder_key: An
     assert statuses(report)[check] == (FAILED, code) and not report.verified
 
 
+@pytest.mark.parametrize("extra, code", [({"exp": 1}, "expired"), ({"exp": TS - 3600}, "expired"), ({"nbf": TS + 3600}, "not_yet_valid")])
+def test_a_kb_jwt_is_held_to_its_own_exp_and_nbf(verifier: Verifier, issuer: SdIssuer, holder_key: Any, extra: dict, code: str) -> None:
+    # not in RFC 9901's KB-JWT, but a KB-JWT that says them means them (RFC 7519); were ignored before
+    bare = present(issuer.issue(holder_key), None)
+    kb = {"iat": TS, "aud": AUDIENCE, "nonce": NONCE, "sd_hash": sdjwt.sd_hash(sdjwt.parse(bare)), **extra}
+    report = verifier.verify_presentation(bare + sdjwt._sign({"typ": "kb+jwt"}, kb, holder_key), nonce=NONCE, audience=AUDIENCE, now=NOW)
+    assert statuses(report)["validity_period"] == (FAILED, code) and not report.verified
+    assert statuses(report)["holder_signature"] == ("passed", None)
+
+
 def test_no_key_binding_jwt(verifier: Verifier, issuer: SdIssuer, holder_key: Any) -> None:
     report = verifier.verify_presentation(present(issuer.issue(holder_key), None), nonce=NONCE, audience=AUDIENCE, now=NOW)
     assert statuses(report)["holder_signature"] == (FAILED, "key_binding_required") and not report.verified

@@ -8,8 +8,8 @@ import json
 import pytest
 from openapi_spec_validator import validate
 
-from verifier_helpers import AUDIENCE, SKILL, Holder, Issuer, registry_document
-from vc import jose, keys
+from verifier_helpers import SKILL, Holder, Issuer, registry_document
+from vc import jose
 
 
 def post(client, path, body, **kw):  # type: ignore[no-untyped-def]
