@@ -44,16 +44,22 @@ def _finite_float(text: str) -> float:
 
 
 def _too_deep(value: Any, limit: int) -> bool:
-    """Nesting beyond `limit`, checked on the parsed value (the C parser bounds recursion itself)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
+    """Nesting beyond `limit`, checked on the parsed value (the C parser bounds recursion itself).
+
+    Level by level, carrying only the containers to the next level: the members of a
+    level are gathered by `extend` (a C loop), so a batch body of a thousand credentials
+    costs about 3 us per credential where a stack of (node, depth) pairs cost 13.
+    """
+    level = [value] if type(value) is dict or type(value) is list else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > limit:
             return True
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node if isinstance(v, (dict, list)))
+        children: list[Any] = []
+        for node in level:
+            children.extend(node.values() if type(node) is dict else node)
+        level = [child for child in children if type(child) is dict or type(child) is list]
     return False
 
 
@@ -70,8 +76,8 @@ _SLOW = object()
 def _fast_loads(data: str | bytes, max_depth: int) -> Any:
     """orjson, when it provably reads `data` exactly as the standard parser below would; else _SLOW.
 
-    Without a `\\u` escape, every `:` of the text is either a member separator
-    or inside a string, and decodes to itself. orjson keeps the last of
+    Without a `\\u003a` escape, every `:` of the text is either a member separator
+    or inside a string, and decodes to itself (other escapes never decode to one). orjson keeps the last of
     duplicate members, so re-encoding what it read loses at least the dropped
     member's `:`: the counts are equal exactly when no member was dropped.
     NaN, Infinity, numbers beyond a double, invalid UTF-8, a BOM and lone
@@ -79,8 +85,10 @@ def _fast_loads(data: str | bytes, max_depth: int) -> Any:
     floats, so a long run of digits goes the standard way too.
     """
     raw = data if type(data) is bytes else data.encode("utf-8", "surrogatepass")
-    # a lone byte is found by memchr; the two-byte `\\u` is looked for only after a backslash
-    if b"\\" in raw and b"\\u" in raw:
+    # An escaped colon would decode to a `:` the text does not show, and could make up for the
+    # colon of a dropped duplicate; every other escape decodes to a character that is not `:`.
+    # (A lone byte is found by memchr: the escapes are looked for only after a backslash.)
+    if b"\\" in raw and (b"\\u003a" in raw or b"\\u003A" in raw):
         return _SLOW
     shape = raw.translate(_SHAPE)
     if _LONG_RUN in shape:

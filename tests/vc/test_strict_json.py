@@ -217,6 +217,15 @@ def _either(data):
         "[" * 65 + "]" * 65,
         '\ufeff{}',
         '{"a":"\\ud800"}',
+        # \\u escapes other than the colon's are read by the fast path: same answers
+        '{"a\\u0062":1,"ab":2}',  # one name, two spellings
+        '{"ab":1,"a\\u0062":2}',
+        '{"\\u00e9t\\u00e9":"\\u00e9","n":"Jo\\u00ebl"}',
+        '{"a":"\\ud83d\\ude00"}',  # a surrogate pair: one character
+        '{"a":"\\udc00x"}',  # a lone low surrogate
+        '{"a":"x\\ud800"}',
+        '{"a\\u003A":1,"a:":2}',  # an upper-case escaped colon
+        '{"q":"\\u0022:\\u005c","q":"x"}',
     ],
 )
 def test_fast_path_agrees_with_the_standard_parser(text):
@@ -257,3 +266,43 @@ def test_error_classes_have_stable_codes():
     assert MalformedToken.code == "malformed_token"
     err = DuplicateMember("x")
     assert err.to_dict() == {"error": "duplicate_member", "detail": "x"}
+
+
+# --- the same, on generated documents: names that collide through escapes, escaped colons -----------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_CHARS = st.sampled_from(list("ab:/é😀\"\\") + ["\u0000", "\ud800"])
+
+
+@st.composite
+def _spelled(draw, text: str) -> str:
+    """`text` as a JSON string, each character written plainly or as a \\u escape, at random."""
+    out = []
+    for ch in text:
+        if ch in '"\\' or ord(ch) < 0x20 or 0xD800 <= ord(ch) <= 0xDFFF:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else ch)
+        elif ord(ch) <= 0xFFFF and draw(st.booleans()):
+            out.append(f"\\u{ord(ch):04{'x' if draw(st.booleans()) else 'X'}}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+@st.composite
+def _documents(draw, depth: int = 0) -> str:
+    names = draw(st.lists(st.text(_CHARS, max_size=3), max_size=4))
+    names += draw(st.lists(st.sampled_from(names), max_size=2)) if names else []  # duplicates, maybe spelled otherwise
+    members = []
+    for name in names:
+        value = draw(_documents(depth + 1)) if depth < 2 and draw(st.booleans()) else draw(_spelled(draw(st.text(_CHARS, max_size=3))))
+        members.append(f"{draw(_spelled(name))}:{value}")
+    return "{" + ",".join(members) + "}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_documents())
+def test_fast_path_agrees_with_the_standard_parser_on_generated_documents(text):
+    for data in (text, text.encode("utf-8", "surrogatepass")):
+        assert _either(data) == _standard(data)
