@@ -121,13 +121,17 @@ def _labels_of(session: Session, account_id: str, pks: list[str]) -> dict[str, l
 def _skills_of(session: Session, account_id: str, pks: list[str]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {pk: [] for pk in pks}
     if pks:
+        # By the primary key (credential_pk, uri) only: with `account_id` in the WHERE clause too,
+        # SQLite picks the (account_id, uri) index and reads every skill of the dossier (15 of
+        # the 21 ms of a page of 50 out of 10,000). The owner is still checked, row by row.
         rows = session.execute(
-            select(CredentialSkill.credential_pk, CredentialSkill.uri, CredentialSkill.name)
-            .where(CredentialSkill.account_id == account_id, CredentialSkill.credential_pk.in_(pks))
+            select(CredentialSkill.credential_pk, CredentialSkill.uri, CredentialSkill.name, CredentialSkill.account_id)
+            .where(CredentialSkill.credential_pk.in_(pks))
             .order_by(CredentialSkill.credential_pk, CredentialSkill.uri)
         )
-        for pk, uri, name in rows:
-            out[pk].append({"uri": uri, "name": name})
+        for pk, uri, name, owner in rows:
+            if owner == account_id:
+                out[pk].append({"uri": uri, "name": name})
     return out
 
 
