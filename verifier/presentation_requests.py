@@ -198,11 +198,21 @@ def answers_the_request(report: Report) -> bool:
     The nonce of a request is public (GET /presentation-requests/{id}); were any
     holder-signed presentation enough, anyone could answer with an empty one and
     leave the citizen nothing to answer. A refusal short of this leaves the
-    request open. A credential that is revoked or expired still answers it (the
-    employer reads that in the result), so the `credentials` check is not required.
+    request open. Each credential must be a real one of a trusted issuer (trust,
+    signature and issuer binding passed); one that is revoked or expired still
+    answers the request (the employer reads that in the result), so its status
+    and validity may fail.
     """
     bound = [report.get(name) for name in ("audience", "subject_binding")]
-    return holder_signed(report) and bool(report.credentials) and all(c is not None and c.status == PASSED for c in bound)
+    if not (holder_signed(report) and report.credentials and all(c is not None and c.status == PASSED for c in bound)):
+        return False
+    return all(_genuine(credential) for credential in report.credentials)
+
+
+def _genuine(credential: Report) -> bool:
+    """Signed by an issuer the registry trusts, whatever its status or dates say now."""
+    wanted = [credential.get(name) for name in ("trust", "signature", "issuer_binding")]
+    return all(c is not None and c.status == PASSED for c in wanted)
 
 
 def _consume(state: VerifierState, row: PresentationRequest, report: Report, matched: dict, missing: dict) -> None:

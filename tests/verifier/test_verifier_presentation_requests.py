@@ -81,6 +81,35 @@ def test_an_empty_presentation_cannot_use_up_a_request(client, issuer, holder):
     assert genuine.status_code == 200 and genuine.json["verified"] is True
 
 
+def test_a_forged_or_untrusted_credential_cannot_use_up_a_request(client, issuer, holder, web):
+    # found by a second red-team run: a holder-signed presentation around a credential nobody
+    # trusted (or whose signature is zeros) used the request up; the citizen then got a 409
+    from verifier_helpers import Issuer
+
+    req = create(client)
+    url = f"/presentation-requests/{req['id']}/response"
+    stranger = Holder()
+    untrusted = Issuer(web, slug="self-made", host="nobody.test")  # not in the registry
+    header, payload, _ = issuer.issue(stranger.did).split(".")
+    forged = f"{header}.{payload}." + "A" * 86
+    for credential in (untrusted.issue(stranger.did), forged):
+        r = client.post(url, json={"presentation": stranger.present([credential], nonce=req["nonce"])})
+        assert r.status_code == 422
+        assert client.get(f"/presentation-requests/{req['id']}").json["state"] == "pending"
+    genuine = client.post(url, json={"presentation": holder.present([issuer.issue(holder.did)], nonce=req["nonce"])})
+    assert genuine.status_code == 200 and genuine.json["verified"] is True
+
+
+def test_a_revoked_credential_still_answers_the_request(client, issuer, holder):
+    req = create(client)
+    issuer.set_status("revocation", 42, 1)
+    r = client.post(f"/presentation-requests/{req['id']}/response", json={"presentation": holder.present([issuer.issue(holder.did)], nonce=req["nonce"])})
+    assert r.status_code == 422
+    auth = {"Authorization": f"Bearer {req['resultToken']}"}
+    done = client.get(f"/presentation-requests/{req['id']}/result", headers=auth).json
+    assert done["state"] == "answered" and done["answer"]["verified"] is False
+
+
 def test_result_needs_the_token(client, issuer, holder):
     req = create(client)
     assert client.get(f"/presentation-requests/{req['id']}/result").status_code == 401
