@@ -226,6 +226,7 @@ ROW_ID = f"int(max={MAX_ROW_ID})"
 def install_request_guards(app: Flask, *, own_origins: tuple[str, ...] = ()) -> None:
     """Refuse, before any view runs, what no client of a JSON API sends.
 
+    - a NUL in the path (404) or the query (400);
     - a body larger than MAX_CONTENT_LENGTH, by its Content-Length: 413 at
       once, also on routes that never read a body;
     - a state-changing request (POST, PUT, PATCH, DELETE) that a page of
@@ -241,6 +242,11 @@ def install_request_guards(app: Flask, *, own_origins: tuple[str, ...] = ()) -> 
 
     @app.before_request
     def _guard() -> None:
+        # A NUL names nothing and PostgreSQL text cannot hold one (a query with it is a 500).
+        if "\x00" in request.path:
+            raise NotFound("no such resource")
+        if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+            raise RequestError([{"pointer": "", "message": "query parameters may not contain a NUL character"}])
         limit = app.config.get("MAX_CONTENT_LENGTH")
         length = request.content_length
         if limit is not None and length is not None and length > limit:

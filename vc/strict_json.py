@@ -105,13 +105,37 @@ def _fast_loads(data: str | bytes, max_depth: int) -> Any:
 
 
 def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
-    """Parse JSON strictly: UTF-8 only, no duplicate names, no NaN/Infinity, bounded depth.
+    """Parse JSON strictly: UTF-8 only, no duplicate names, no NaN/Infinity, no NUL, bounded depth.
 
     Raises DuplicateMember or MalformedToken (both VerificationError) so that a
     caller reading a token can report them without translation. Most documents
     are read by orjson (`_fast_loads`); whatever it cannot provably read the
     same way goes through the standard library with the checks below.
+
+    A NUL character (only ever written `\\u0000` in JSON) is refused: no
+    credential or request needs one, PostgreSQL text cannot hold one, and C
+    string functions (SQLite's LIKE) stop at it.
     """
+    value = _loads(data, max_depth)
+    if isinstance(data, (bytes, str)) and _NUL_ESCAPE[type(data)] in data and _contains_nul(value):
+        raise MalformedToken("JSON contains a NUL character (\\u0000)")
+    return value
+
+
+_NUL_ESCAPE: dict[type, Any] = {bytes: b"\\u0000", str: "\\u0000"}
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in k or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+def _loads(data: str | bytes, max_depth: int) -> Any:
     if type(data) is bytes or type(data) is str:
         value = _fast_loads(data, max_depth)
         if value is not _SLOW:

@@ -404,3 +404,26 @@ def test_garbage_on_every_route_is_never_a_server_error(service):
                 errors.append((method, target[:80], body[:60], r.status_code, r.get_data()[:120]))
     assert errors == []
     assert document["paths"]
+
+
+# --- NUL characters: PostgreSQL text cannot hold one (a 500 there), so none gets in ----------------------------
+
+
+def test_a_nul_in_a_path_query_or_body_is_refused_on_every_route(service):
+    # found by a second red-team run against the services on PostgreSQL
+    name, app = service
+    client = app.test_client()
+    before = _counts(name, app)
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    for rule, method, url in _routes(app):
+        r = client.open(url + "%00", method=method, headers=auth)
+        assert r.status_code in (404, 405) and r.get_json()["error"] in ("not_found", "method_not_allowed"), (url, r.status_code)
+        r = client.open(url + "?q=a%00b", method=method, headers=auth)
+        assert r.status_code == 400 and r.get_json()["error"] == "invalid_request", (url, r.status_code)
+        if method in ("POST", "PATCH", "PUT"):
+            r = client.open(url, method=method, data=b'{"email": "a\\u0000@example.nl", "name": "x\\u0000"}',
+                            headers={**auth, "Content-Type": "application/json"})
+            assert r.status_code in (400, 401, 404), (url, r.status_code)
+            if r.status_code == 400:
+                assert r.get_json()["error"] == "malformed_json", (url, r.get_json())
+    assert _counts(name, app) == before
