@@ -15,6 +15,8 @@ from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstra
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from vc.model import format_datetime
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -195,7 +197,7 @@ def aware(moment: datetime | None) -> datetime | None:
 def iso(moment: datetime | None) -> str | None:
     """UTC, seconds precision, `Z`."""
     moment = aware(moment)
-    return None if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if moment is None else format_datetime(moment)
 
 
 def bulk_insert(session, model: type[SQLModel], rows: list[dict]) -> None:  # type: ignore[no-untyped-def]

@@ -35,7 +35,9 @@ def format_datetime(moment: datetime) -> str:
     """UTC, seconds precision, `Z`: the form every implementation parses."""
     if moment.tzinfo is None:
         raise ValueError("datetimes must be timezone-aware")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = moment.astimezone(timezone.utc)
+    # the year as four digits: strftime("%Y") writes year 1 as "1", which is no dateTimeStamp
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"
 
 
 @lru_cache(maxsize=1024)

@@ -38,11 +38,12 @@ import base64
 import re
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from vc import model
 from vc.errors import (
     DecompressionLimit,
     EncodingError,
@@ -384,7 +385,7 @@ def _xsd_datetime(value: datetime, what: str) -> str:
     """XML Schema dateTime in UTC, seconds precision, with ``Z``."""
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what} must be a timezone-aware datetime")
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return model.format_datetime(value)
 
 
 def status_list_credential(

@@ -415,7 +415,7 @@ def _iso(seconds: float | None) -> str | None:
     if seconds is None:
         return None
     try:
-        return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return model.format_datetime(datetime.fromtimestamp(seconds, timezone.utc))
     except (OverflowError, OSError, ValueError):
         return None
 

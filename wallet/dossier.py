@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import and_, delete, exists, func, or_, select
@@ -303,6 +304,9 @@ def import_credential(
 # --- listing ---------------------------------------------------------------------------------
 
 
+_ROW_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _encode_cursor(row: StoredCredential) -> str:
     moment = aware(row.imported_at)
     assert moment is not None
@@ -315,10 +319,12 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         moment_text, pk = json.loads(raw)
         moment = datetime.fromisoformat(moment_text)
-        if moment.tzinfo is None or not isinstance(pk, str) or len(pk) > 36:
+        # Only what _encode_cursor writes: an aware time (compared in UTC, as stored) and a row
+        # id. Anything else (a lone surrogate, a NUL) is a 400 here, not a 500 in the database.
+        if moment.tzinfo is None or not isinstance(pk, str) or not _ROW_ID.fullmatch(pk):
             raise ValueError
-        return moment, pk
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+        return moment.astimezone(timezone.utc), pk
+    except (ValueError, TypeError, OverflowError, json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidCursor("the cursor is not valid; start again without one") from None
 
 

@@ -20,6 +20,8 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, LargeBinary
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from vc.model import format_datetime
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -210,4 +212,4 @@ def aware(moment: datetime | None) -> datetime | None:
 def iso(moment: datetime | None) -> str | None:
     """UTC, seconds precision, `Z`."""
     moment = aware(moment)
-    return None if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if moment is None else format_datetime(moment)

@@ -438,3 +438,15 @@ def test_model_errors_have_stable_codes():
         (NotYetValid, "not_yet_valid"),
     ]:
         assert issubclass(cls, VerificationError) and cls.code == code
+
+
+def test_format_datetime_writes_four_digit_years():
+    # strftime("%Y") wrote year 1 as "1": not a dateTimeStamp, and the wallet's export/import then lost it
+    from datetime import datetime, timezone
+
+    from vc import model
+
+    for year in (1, 999, 1000, 2026, 9999):
+        text = model.format_datetime(datetime(year, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+        assert text == f"{year:04d}-01-02T03:04:05Z"
+        assert model.parse_datetime(text) == datetime(year, 1, 2, 3, 4, 5, tzinfo=timezone.utc)

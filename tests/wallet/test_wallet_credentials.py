@@ -217,6 +217,14 @@ def test_listing_filters_and_search(client, alice, issuer, stranger):
     assert r.status_code == 400
     assert client.get("/credentials?unknown=1", headers=alice.headers).status_code == 400
     assert client.get("/credentials?cursor=garbage", headers=alice.headers).status_code == 400
+    # tampered cursors that decode: a lone surrogate or a NUL in the id was a 500 (second red-team run)
+    import base64
+
+    for tampered in (b'["2026-01-01T00:00:00+00:00","\\ud800"]', b'["2026-01-01T00:00:00+00:00","a\\u0000b"]',
+                     b'["2026-01-01T00:00:00+00:00","../../etc"]', b'["0001-01-01T00:00:00+05:00","x"]', b'[1,2]'):
+        cursor = base64.urlsafe_b64encode(tampered).decode().rstrip("=")
+        r = client.get(f"/credentials?cursor={cursor}", headers=alice.headers)
+        assert r.status_code == 400 and r.get_json()["error"] == "invalid_cursor", (tampered, r.status_code)
 
 
 def test_ten_thousand_credentials_page_correctly(client, app, alice, issuer):
