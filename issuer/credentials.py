@@ -62,7 +62,7 @@ def issue(slug: str) -> Response:
             return json_response(replayed, 200, {"Idempotent-Replayed": "true"})
     item = issuance.prepare(payload)
     try:
-        [issued] = issuance.issue(state, caller.provider, [item], actor=caller.actor, idempotency=(key, digest) if key else None)
+        [issued] = issuance.issue(state, caller.provider, [item], actor=caller.actor, api_key=caller.key_public_id, idempotency=(key, digest) if key else None)
     except issuance.IdempotencyRace:
         replayed = issuance.replay(state, caller.provider, key, digest)  # type: ignore[arg-type]
         return json_response(replayed, 200, {"Idempotent-Replayed": "true"})
@@ -88,7 +88,7 @@ def issue_batch(slug: str) -> Response:
             good.append((index, issuance.prepare(item)))
         except SkillpassError as exc:
             results[index] = {"index": index, "status": status_for(exc, _STATUS_MAP), "error": exc.to_dict()}
-    issued = issuance.issue(state, caller.provider, [p for _, p in good], actor=caller.actor)
+    issued = issuance.issue(state, caller.provider, [p for _, p in good], actor=caller.actor, api_key=caller.key_public_id)
     for (index, _), body_ in zip(good, issued):
         results[index] = {"index": index, "status": 201, "result": body_}
     return json_response({"issued": len(good), "failed": len(results) - len(good), "results": results})

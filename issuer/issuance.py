@@ -267,9 +267,14 @@ def issue(
     items: list[Prepared],
     *,
     actor: str,
+    api_key: str | None = None,
     idempotency: tuple[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Issue checked items; returns one `issued_body` per item, in order."""
+    """Issue checked items; returns one `issued_body` per item, in order.
+
+    `api_key`: the public id of the key the request came with; it must still be
+    valid when the credentials are recorded (tenancy.require_unrevoked).
+    """
     if not items:
         return []
     maybe_purge(state)
@@ -336,6 +341,11 @@ def issue(
 
     try:
         with write_transaction(state.engine) as session:
+            if api_key is not None:
+                tenancy.require_unrevoked(session, api_key)
+            recorded = utcnow()  # the audit says when it took effect, not when signing began
+            for event in events:
+                event["at"] = recorded
             if idempotency is not None:
                 session.add(IdempotencyRecord(provider_id=provider.id, key=idempotency[0], body_hash=idempotency[1], credential_id=ids[0]))
                 session.flush()

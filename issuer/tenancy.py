@@ -154,6 +154,18 @@ def revoke_api_key(state: IssuerState, slug: str, public_id: str, *, actor: str)
     return row
 
 
+def require_unrevoked(session: Session, public_id: str) -> None:
+    """Inside the write that makes a request's effect: the key it came with is still valid.
+
+    A request is authenticated when it starts; a batch of a thousand signs for
+    seconds. Locking the key row here orders this write against a revocation
+    (which locks it too): whatever commits after the revocation is refused.
+    """
+    row = session.execute(select(ApiKey).where(ApiKey.public_id == public_id).with_for_update()).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("the API key was revoked while the request ran; nothing was issued")
+
+
 def api_key_info(row: ApiKey) -> dict[str, Any]:
     info: dict[str, Any] = {"id": row.public_id, "label": row.label, "createdAt": iso(row.created_at)}
     if row.revoked_at:

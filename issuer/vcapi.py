@@ -79,5 +79,5 @@ def issue() -> Response:
     if valid_until is not None and not isinstance(valid_until, str):
         raise RequestError([{"pointer": "/credential/validUntil", "message": "must be a date-time string"}])
     item = issuance.Prepared(ct, dict(subject), evidence, issuance.parse_valid_until(valid_until, "/credential/validUntil", utcnow()))
-    [issued] = issuance.issue(state, caller.provider, [item], actor=caller.actor)
+    [issued] = issuance.issue(state, caller.provider, [item], actor=caller.actor, api_key=caller.key_public_id)
     return json_response({"verifiableCredential": jose.envelope(issued["credential"])}, 201)

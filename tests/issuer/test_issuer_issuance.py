@@ -444,3 +444,29 @@ def test_status_indices_are_random(client, provider):
     assert len(set(indices)) == 40
     assert indices != list(range(indices[0], indices[0] + 40))  # not handed out in order
     assert indices[-1] > 1000  # spread over the list of 131,072
+
+
+def test_a_key_revoked_while_a_batch_signs_issues_nothing(app, client, provider, monkeypatch):
+    # found by a second red-team run: a batch authenticated just before its key was revoked
+    # recorded 1,000 credentials after the revocation, with audit times from before it
+    from issuer import issuance, tenancy
+    from issuer_helpers import ADMIN
+
+    state = app.extensions["issuer"]
+    sign = issuance.jose.sign_credential
+    revoked = []
+
+    def sign_then_revoke(*args, **kwargs):
+        if not revoked:
+            revoked.append(tenancy.revoke_api_key(state, "demo-roc", provider.key_id, actor="admin"))
+        return sign(*args, **kwargs)
+
+    monkeypatch.setattr(issuance.jose, "sign_credential", sign_then_revoke)
+    before = counts(app)
+    r = client.post("/providers/demo-roc/credentials/batch", json={"items": [micro_request()] * 5}, headers=provider.headers)
+    assert revoked and r.status_code == 401 and r.json["error"] == "unauthorized"
+    after = counts(app)
+    assert after["credentials"] == before["credentials"]
+    assert after["audit"] == before["audit"] + 1  # the revocation, and no issuance
+    actions = [e["action"] for e in client.get("/admin/providers/demo-roc/audit", headers=ADMIN).json["items"]]
+    assert "api_key.revoke" in actions and "credential.issue" not in actions
