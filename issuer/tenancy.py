@@ -158,10 +158,11 @@ def require_unrevoked(session: Session, public_id: str) -> None:
     """Inside the write that makes a request's effect: the key it came with is still valid.
 
     A request is authenticated when it starts; a batch of a thousand signs for
-    seconds. Locking the key row here orders this write against a revocation
-    (which locks it too): whatever commits after the revocation is refused.
+    seconds. A shared lock on the key row orders this write against a revocation
+    (which takes it exclusively) but not against other issuances with the same
+    key: whatever commits after the revocation is refused.
     """
-    row = session.execute(select(ApiKey).where(ApiKey.public_id == public_id).with_for_update()).scalar_one_or_none()
+    row = session.execute(select(ApiKey).where(ApiKey.public_id == public_id).with_for_update(read=True)).scalar_one_or_none()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("the API key was revoked while the request ran; nothing was issued")
 
