@@ -59,6 +59,7 @@ def create_app(config: Config | None = None) -> Flask:
         raise ConfigError(str(exc.detail)) from None
 
     app = Flask("issuer", static_folder=None)  # a JSON API: no static route
+    app.url_map.merge_slashes = False  # `//` is a 404, not an HTML redirect to a Location made from Host
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["issuer"] = IssuerState(config=config, engine=engine, master_key=master_key)

@@ -39,6 +39,32 @@ def _type_name(types: Any) -> str:
     return known.pop()
 
 
+def _refuse_what_would_not_be_signed(credential: dict[str, Any], ct: credential_types.CredentialType) -> None:
+    """400 for what the caller asks to sign that the signed credential would not say.
+
+    The service signs the type's own contexts and types, and the provider's
+    profile as `issuer`; extra contexts, other types, or issuer details in the
+    request would otherwise be dropped without a word.
+    """
+    errors = []
+    contexts = credential.get("@context")
+    extra = [c for c in contexts if c not in ct.context] if isinstance(contexts, list) else []
+    if extra:
+        errors.append({"pointer": "/credential/@context", "message": f"only {', '.join(ct.context)} are signed; not {extra!r:.200}"})
+    types = credential.get("type")
+    types = [types] if isinstance(types, str) else types
+    if "VerifiableCredential" not in types:
+        errors.append({"pointer": "/credential/type", "message": "must include VerifiableCredential"})
+    others = [t for t in types if t not in ct.types]
+    if others:
+        errors.append({"pointer": "/credential/type", "message": f"a {ct.name} is {', '.join(ct.types)}; not {others!r:.200}"})
+    issuer = credential.get("issuer")
+    if isinstance(issuer, dict) and set(issuer) - {"id"}:
+        errors.append({"pointer": "/credential/issuer", "message": "give the issuer as its id only: its name and details come from the provider's registration"})
+    if errors:
+        raise RequestError(errors)
+
+
 @bp.post("/credentials/issue")
 @documented(body=VcApiIssueRequest, responses={201: VcApiIssueResponse}, auth="apiKey", tags=("vc-api",))
 def issue() -> Response:
@@ -62,6 +88,7 @@ def issue() -> Response:
     if context is not None and (not isinstance(context, list) or not context or context[0] != model.VC_V2_CONTEXT):
         raise RequestError([{"pointer": "/credential/@context", "message": f"must be a list starting with {model.VC_V2_CONTEXT}"}])
     ct = credential_types.get_type(_type_name(credential.get("type")))
+    _refuse_what_would_not_be_signed(credential, ct)
     did = keystore.provider_did(state, caller.provider.slug)
     if "issuer" in credential:
         issuer = credential["issuer"]

@@ -89,6 +89,7 @@ def create_app(config: Config | None = None, *, fetcher: Callable[..., Any] | No
     pipeline = Verifier(cache, trust=registry, options=options, dev_hosts=config.dev_hosts)
 
     app = Flask("verifier", static_folder=None)  # a JSON API: no static route
+    app.url_map.merge_slashes = False  # `//` is a 404, not an HTML redirect to a Location made from Host
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json = _FastJSON(app)
     app.extensions["verifier"] = VerifierState(

@@ -78,6 +78,7 @@ def create_app(
         raise ConfigError(str(exc.detail)) from None
 
     app = Flask("wallet", static_folder=None)  # a JSON API: no static route
+    app.url_map.merge_slashes = False  # `//` is a 404, not an HTML redirect to a Location made from Host
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if config.proxy_hops:

@@ -427,3 +427,17 @@ def test_a_nul_in_a_path_query_or_body_is_refused_on_every_route(service):
             if r.status_code == 400:
                 assert r.get_json()["error"] == "malformed_json", (url, r.get_json())
     assert _counts(name, app) == before
+
+
+def test_doubled_slashes_are_a_json_404_not_a_redirect(service):
+    # Werkzeug merged `//` with a 308 whose HTML body and Location came from the Host header
+    name, app = service
+    client = app.test_client()
+    for rule, method, url in _routes(app):
+        if method != "GET" or url.count("/") < 2:
+            continue
+        head, _, tail = url[1:].partition("/")
+        doubled = f"/{head}//{tail}"  # e.g. /providers//demo-roc/did.json
+        r = client.get(doubled, headers={"Host": "evil.example", "Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert r.status_code == 404 and r.get_json()["error"] == "not_found", (doubled, r.status_code)
+        assert "Location" not in r.headers

@@ -51,10 +51,17 @@ def test_vc_api_issue(client, provider, example, type_name):
         ({"credentialSubject": []}, "invalid_request", "/credential/credentialSubject"),
         ({"@context": ["https://www.w3.org/2018/credentials/v1"]}, "invalid_request", "/credential/@context"),
         ({"foo": 1}, "invalid_request", "/credential/foo"),
+        # asked for but would not be signed: refused, not dropped (second red-team run)
+        ({"@context": [*MICRO["@context"], "https://evil.example/context"]}, "invalid_request", "/credential/@context"),
+        ({"type": [*MICRO["type"], "UniversityDegreeCredential"]}, "invalid_request", "/credential/type"),
+        ({"type": ["OpenBadgeCredential"]}, "invalid_request", "/credential/type"),
+        ({"issuer": {"id": "PROVIDER", "name": "Technische Universiteit Delft"}}, "invalid_request", "/credential/issuer"),
     ],
 )
 def test_vc_api_refusals(app, client, provider, changes, code, pointer):
     before = counts(app)
+    if isinstance(changes.get("issuer"), dict) and changes["issuer"].get("id") == "PROVIDER":
+        changes = {"issuer": {**changes["issuer"], "id": provider.did}}
     r = client.post("/credentials/issue", json=vc_body(MICRO, **changes), headers=provider.headers)
     assert r.status_code == 400, r.json
     assert r.json["error"] == code
