@@ -117,12 +117,10 @@ def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     string functions (SQLite's LIKE) stop at it.
     """
     value = _loads(data, max_depth)
-    if isinstance(data, (bytes, str)) and _NUL_ESCAPE[type(data)] in data and _contains_nul(value):
+    escape: Any = b"\\u0000" if isinstance(data, bytes) else "\\u0000"
+    if isinstance(data, (bytes, str)) and escape in data and _contains_nul(value):
         raise MalformedToken("JSON contains a NUL character (\\u0000)")
     return value
-
-
-_NUL_ESCAPE: dict[type, Any] = {bytes: b"\\u0000", str: "\\u0000"}
 
 
 def _contains_nul(value: Any) -> bool:
