@@ -34,7 +34,6 @@ points to (spec STATUS_VERIFICATION_ERROR).
 
 from __future__ import annotations
 
-import base64
 import re
 import zlib
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from vc import model
+from vc import inflate, keys, model
 from vc.errors import (
     DecompressionLimit,
     EncodingError,
@@ -87,8 +86,6 @@ CREDENTIAL_TYPE = "BitstringStatusListCredential"
 LIST_TYPE = "BitstringStatusList"
 
 _MIN_BYTES = MIN_ENTRIES // 8
-_GZIP_WBITS = 16 + zlib.MAX_WBITS  # gzip container only: no zlib or raw deflate
-_B64URL = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _INDEX_RE = re.compile(r"0|[1-9][0-9]*", re.ASCII)
 _MAX_INDEX_DIGITS = 18  # beyond any list the cap allows; keeps int() cheap and bounded
 
@@ -188,8 +185,8 @@ class StatusList:
         ``zlib.compress`` with gzip wbits writes mtime 0 and no file name, so the
         same bits always give the same string (stable ETags, no clock leak).
         """
-        gz = zlib.compress(self._bits, level, wbits=_GZIP_WBITS)
-        return "u" + base64.urlsafe_b64encode(gz).rstrip(b"=").decode("ascii")
+        gz = zlib.compress(self._bits, level, wbits=inflate.GZIP)
+        return "u" + keys.b64url_encode(gz)
 
     @classmethod
     def decode(cls, encoded: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> StatusList:
@@ -206,49 +203,17 @@ class StatusList:
             raise EncodedListError(f"encodedList must be a string, got {type(encoded).__name__}")
         if not encoded.startswith("u"):
             raise EncodedListError("encodedList must be multibase base64url: the 'u' prefix is missing")
-        # Deflate never grows data by more than ~0.01% (+ headers), so anything
-        # longer than this could not inflate to a list within the cap anyway.
-        longest = (max_bytes + max_bytes // 1000 + 1024) * 4 // 3 + 4
-        if len(encoded) > longest:
+        if len(encoded) > inflate.longest_encoding(max_bytes):
             raise DecompressionLimit(
                 f"encodedList is {len(encoded)} characters, more than a list of at most "
                 f"{max_bytes} bytes can compress to"
             )
-        gz = _b64url_decode(encoded[1:])
-
-        inflater = zlib.decompressobj(_GZIP_WBITS)
         try:
-            bits = inflater.decompress(gz, max_bytes + 1)
-        except zlib.error as exc:
-            raise EncodedListError(f"encodedList is not valid GZIP data ({exc})") from None
-        if len(bits) > max_bytes:
-            raise DecompressionLimit(f"the list inflates beyond the cap of {max_bytes} bytes")
-        if not inflater.eof:
-            raise EncodedListError("encodedList holds a truncated GZIP stream")
-        if inflater.unused_data:
-            raise EncodedListError("encodedList has data after the end of the GZIP stream")
+            gz = keys.b64url_decode(encoded[1:])
+        except EncodingError as exc:
+            raise EncodedListError(f"encodedList is not base64url: {exc.detail}") from None
+        bits = inflate.inflate(gz, wbits=inflate.GZIP, max_bytes=max_bytes, what="encodedList", error=EncodedListError)
         return cls(bits)
-
-
-def _b64url_decode(text: str) -> bytes:
-    """Strict base64url without padding: alphabet only, canonical trailing bits.
-
-    ``base64.urlsafe_b64decode`` silently drops characters outside the alphabet;
-    deleting the alphabet from the input and checking nothing is left is a fast
-    C-level way to refuse them first.
-    """
-    try:
-        raw = text.encode("ascii")
-    except UnicodeEncodeError:
-        raise EncodedListError("encodedList is not base64url: non-ASCII characters") from None
-    if raw.translate(None, _B64URL):
-        raise EncodedListError("encodedList is not base64url (no padding): characters outside the alphabet")
-    rest = len(raw) % 4
-    if rest == 1:
-        raise EncodedListError("encodedList is not base64url: impossible length")
-    if rest and _B64URL.index(raw[-1]) & (0x0F if rest == 2 else 0x03):
-        raise EncodedListError("encodedList is not base64url: non-zero padding bits")
-    return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
 
 
 # --- credentialStatus entries --------------------------------------------------

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
-from vc import keys
+from vc import inflate, keys
 from vc.errors import DecompressionLimit, EncodingError, StatusIndexOutOfRange, StatusListError
 
 __all__ = [
@@ -219,25 +219,13 @@ class TokenStatusList:
             raise TokenStatusListError(f"status_list.bits must be 1, 2, 4 or 8, got {str(bits)[:16]!r}")
         if not isinstance(lst, str) or not lst:
             raise EncodedListError("status_list.lst must be a non-empty base64url string")
-        # Deflate never grows data by more than ~0.03% plus headers: a longer `lst`
-        # cannot inflate to a list within the cap, so it is refused unread.
-        if len(lst) > (max_bytes + max_bytes // 1000 + 1024) * 4 // 3 + 4:
+        if len(lst) > inflate.longest_encoding(max_bytes):
             raise DecompressionLimit(f"status_list.lst is {len(lst)} characters, more than a list within the cap compresses to")
         try:
             compressed = keys.b64url_decode(lst)
         except EncodingError as exc:
             raise EncodedListError(f"status_list.lst is not base64url: {exc.detail}") from None
-        inflater = zlib.decompressobj(zlib.MAX_WBITS)  # the ZLIB format only: no raw deflate, no gzip
-        try:
-            data = inflater.decompress(compressed, max_bytes + 1)
-        except zlib.error as exc:
-            raise EncodedListError(f"status_list.lst is not ZLIB data ({exc})") from None
-        if len(data) > max_bytes:
-            raise DecompressionLimit(f"the status list inflates beyond the cap of {max_bytes} bytes")
-        if not inflater.eof:
-            raise EncodedListError("status_list.lst holds a truncated ZLIB stream")
-        if inflater.unused_data:
-            raise EncodedListError("status_list.lst has data after the end of the ZLIB stream")
+        data = inflate.inflate(compressed, wbits=inflate.ZLIB, max_bytes=max_bytes, what="status_list.lst", error=EncodedListError)
         if not data:
             raise TokenStatusListError("the status list is empty")
         return cls(data, bits)
