@@ -45,13 +45,4 @@ def token_status(slug: str, number: int) -> Response:
 @documented(responses={200: jose.VC_MEDIA_TYPE, 304: None}, tags=("public",))
 def status_list(slug: str, purpose: str, number: int) -> Response:
     """A status list (revocation or suspension) as a signed vc+jwt; 304 when the ETag matches."""
-    state = current()
-    published = statuslists.publish(state, slug, purpose, number)
-    headers = {
-        "ETag": published.etag,
-        "Cache-Control": f"public, max-age={published.max_age(time.time())}",
-        "Access-Control-Allow-Origin": "*",
-    }
-    if _matches(request.headers.get("If-None-Match"), published.etag):
-        return Response(status=304, headers=headers)
-    return Response(published.token, status=200, mimetype=jose.VC_MEDIA_TYPE, headers=headers)
+    return _serve(statuslists.publish(current(), slug, purpose, number), jose.VC_MEDIA_TYPE)

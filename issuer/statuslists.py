@@ -33,6 +33,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -41,7 +42,7 @@ from issuer import keystore
 from issuer.models import Credential, Provider, SigningKey, StatusIndex, StatusList, bulk_insert
 from issuer.state import IssuerState
 from skillpass.db import read_session
-from skillpass.web import NotFound
+from skillpass.web import MAX_ROW_ID, NotFound
 from vc import jose, status_list, token_status_list
 
 PURPOSES = ("revocation", "suspension")
@@ -174,27 +175,51 @@ class Published:
         return max(0, int(self.valid_until - now))
 
 
+def _list_head(session: Session, slug: str, purpose: str, number: int) -> tuple[int, int, str] | None:
+    """(provider id, list version, current key uid): what decides whether a cached list is current."""
+    return session.execute(
+        select(Provider.id, StatusList.version, SigningKey.uid)
+        .join(StatusList, StatusList.provider_id == Provider.id)
+        .join(SigningKey, SigningKey.provider_id == Provider.id)
+        .where(
+            Provider.slug == slug, StatusList.purpose == purpose, StatusList.number == number,
+            SigningKey.state == keystore.CURRENT,
+        )
+    ).first()  # type: ignore[return-value]
+
+
+def _still_fresh(state: IssuerState, cache_key: tuple[Any, ...], version: Any, key_uid: str, now: float) -> Published | None:
+    """The cached signed list, if nothing changed, the key is the same, and it is younger than half its TTL."""
+    cached: Published | None = state.status_cache.get(cache_key)
+    if cached and cached.version == version and cached.key_uid == key_uid and now < cached.signed_at + state.config.status_ttl / 2:
+        return cached
+    return None
+
+
+def _published(token: str, version: Any, key_uid: str, signed_at: float, ttl: int) -> Published:
+    return Published(
+        token=token,
+        etag='"' + hashlib.sha256(token.encode()).hexdigest()[:40] + '"',
+        version=version,
+        key_uid=key_uid,
+        signed_at=signed_at,
+        valid_until=signed_at + ttl,
+    )
+
+
 def publish(state: IssuerState, slug: str, purpose: str, number: int) -> Published:
     """The signed list credential, from the cache unless it changed or is ageing."""
     if purpose not in PURPOSES:
         raise NotFound(f"no status purpose {purpose[:32]!r} (revocation, suspension)")
     with read_session(state.engine) as session:
-        head = session.execute(
-            select(Provider.id, StatusList.version, SigningKey.uid)
-            .join(StatusList, StatusList.provider_id == Provider.id)
-            .join(SigningKey, SigningKey.provider_id == Provider.id)
-            .where(
-                Provider.slug == slug, StatusList.purpose == purpose, StatusList.number == number,
-                SigningKey.state == keystore.CURRENT,
-            )
-        ).first()
+        head = _list_head(session, slug, purpose, number)
         if head is None:
             raise NotFound(f"no status list {purpose}/{number} at provider {slug[:63]!r}")
         provider_id, version, key_uid = head
         cache_key = (provider_id, purpose, number)
         now = time.time()
-        cached: Published | None = state.status_cache.get(cache_key)
-        if cached and cached.version == version and cached.key_uid == key_uid and now < cached.signed_at + state.config.status_ttl / 2:
+        cached = _still_fresh(state, cache_key, version, key_uid, now)
+        if cached is not None:
             return cached
         row = session.execute(
             select(StatusList).where(
@@ -213,14 +238,7 @@ def publish(state: IssuerState, slug: str, purpose: str, number: int) -> Publish
         valid_from=signed_at, valid_until=signed_at + timedelta(seconds=ttl), ttl_ms=ttl * 1000,
     )
     token = jose.sign_credential(document, private, f"{did}#{keystore.key_fragment(key_row.number)}")
-    published = Published(
-        token=token,
-        etag='"' + hashlib.sha256(token.encode()).hexdigest()[:40] + '"',
-        version=version,
-        key_uid=key_row.uid,
-        signed_at=signed_at.timestamp(),
-        valid_until=signed_at.timestamp() + ttl,
-    )
+    published = _published(token, version, key_row.uid, signed_at.timestamp(), ttl)
     with state.lock:
         previous = state.status_cache.get(cache_key)
         if previous is None or previous.version <= version:
@@ -235,18 +253,10 @@ def publish_token(state: IssuerState, slug: str, number: int) -> Published:
     version together with every suspension list's, so a revocation or a
     suspension (or a reinstatement) rebuilds it.
     """
-    if not 0 < number < 2**31:  # no such list; and no integer the database cannot hold
+    if not 0 < number <= MAX_ROW_ID:  # no such list; and no integer the database cannot hold
         raise NotFound(f"no token status list {number} at provider {slug[:63]!r}")
     with read_session(state.engine) as session:
-        head = session.execute(
-            select(Provider.id, StatusList.version, SigningKey.uid)
-            .join(StatusList, StatusList.provider_id == Provider.id)
-            .join(SigningKey, SigningKey.provider_id == Provider.id)
-            .where(
-                Provider.slug == slug, StatusList.purpose == "revocation", StatusList.number == number,
-                SigningKey.state == keystore.CURRENT,
-            )
-        ).first()
+        head = _list_head(session, slug, "revocation", number)
         if head is None:
             raise NotFound(f"no token status list {number} at provider {slug[:63]!r}")
         provider_id, revocation_version, key_uid = head
@@ -260,8 +270,8 @@ def publish_token(state: IssuerState, slug: str, number: int) -> Published:
         version = (revocation_version, suspension_versions)
         cache_key = (provider_id, "token", number)
         now = time.time()
-        cached: Published | None = state.status_cache.get(cache_key)
-        if cached and cached.version == version and cached.key_uid == key_uid and now < cached.signed_at + state.config.status_ttl / 2:
+        cached = _still_fresh(state, cache_key, version, key_uid, now)
+        if cached is not None:
             return cached
         revocation_bits = session.execute(
             select(StatusList.bits).where(
@@ -301,14 +311,7 @@ def publish_token(state: IssuerState, slug: str, number: int) -> Published:
         issued_at=signed_at, expires_at=signed_at + ttl, ttl=ttl, issuer=did,
     )
     token = jose.sign_jws(payload, private, kid=f"{did}#{keystore.key_fragment(key_row.number)}", typ=token_status_list.TYP)
-    published = Published(
-        token=token,
-        etag='"' + hashlib.sha256(token.encode()).hexdigest()[:40] + '"',
-        version=version,  # type: ignore[arg-type]
-        key_uid=key_row.uid,
-        signed_at=float(signed_at),
-        valid_until=float(signed_at + ttl),
-    )
+    published = _published(token, version, key_row.uid, float(signed_at), ttl)
     with state.lock:
         state.status_cache[cache_key] = published
     return published
