@@ -44,13 +44,12 @@ it is 429 until the window has passed.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
-
-import json
 
 from sqlalchemy import select
 from sqlmodel import Session
